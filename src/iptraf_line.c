@@ -1,0 +1,304 @@
+#include "iptraf_line.h"
+
+#include <string.h>
+
+const char *its_proto_name(its_proto_t proto) {
+  return proto == ITS_PROTO_UDP ? "udp" : "tcp";
+}
+
+typedef struct {
+  const char *s;
+  size_t len;
+  size_t i;
+} cursor_t;
+
+static void skip_ws(cursor_t *c) {
+  while (c->i < c->len && (c->s[c->i] == ' ' || c->s[c->i] == '\t'))
+    c->i++;
+}
+
+static int expect(cursor_t *c, const char *word) {
+  size_t n = strlen(word);
+  if (c->len - c->i < n || memcmp(c->s + c->i, word, n) != 0)
+    return -1;
+  c->i += n;
+  return 0;
+}
+
+/* Unsigned decimal that must fit 64 bits. Returns 0, -1 (no digits) or
+ * -2 (overflow). */
+static int read_u64(cursor_t *c, uint64_t *out) {
+  uint64_t v = 0;
+  size_t start = c->i;
+  while (c->i < c->len && c->s[c->i] >= '0' && c->s[c->i] <= '9') {
+    unsigned d = (unsigned)(c->s[c->i] - '0');
+    if (v > (UINT64_MAX - d) / 10)
+      return -2;
+    v = v * 10 + d;
+    c->i++;
+  }
+  if (c->i == start)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+static const char *const ERR_NUMBER = "expected a number";
+static const char *const ERR_OVERFLOW = "number does not fit in 64 bits";
+
+/* "<packets> packets, <bytes> bytes <label>" */
+static const char *read_group(cursor_t *c, const char *label,
+                              uint64_t *packets, uint64_t *bytes) {
+  int rc;
+  skip_ws(c);
+  if ((rc = read_u64(c, packets)) != 0)
+    return rc == -2 ? ERR_OVERFLOW : ERR_NUMBER;
+  skip_ws(c);
+  if (expect(c, "packets,") != 0)
+    return "expected \"packets,\"";
+  skip_ws(c);
+  if ((rc = read_u64(c, bytes)) != 0)
+    return rc == -2 ? ERR_OVERFLOW : ERR_NUMBER;
+  skip_ws(c);
+  if (expect(c, "bytes") != 0)
+    return "expected \"bytes\"";
+  skip_ws(c);
+  if (expect(c, label) != 0)
+    return "unexpected counter label";
+  return NULL;
+}
+
+/* The optional rate after a group: ", 114.72 kbits/s" or ",   1,23 kBps".
+ * Its content is not needed (it is derived from the counters) but must look
+ * like a rate, so that a damaged line is not taken for a good one. Stops at
+ * `stop` or at the end of the line. */
+static const char *skip_rate(cursor_t *c, char stop) {
+  skip_ws(c);
+  if (c->i == c->len || c->s[c->i] == stop)
+    return NULL;
+  if (c->s[c->i] != ',')
+    return "unexpected text after a counter";
+  c->i++;
+  int digits = 0;
+  while (c->i < c->len && c->s[c->i] != stop) {
+    char ch = c->s[c->i];
+    if (ch >= '0' && ch <= '9')
+      digits++;
+    else if (!(ch == ' ' || ch == '.' || ch == ',' || ch == '/' ||
+               (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')))
+      return "unexpected character in a rate";
+    c->i++;
+  }
+  if (digits == 0)
+    return "rate without a number";
+  return NULL;
+}
+
+static int parse_port_line(cursor_t *c, iptraf_line_t *out) {
+  const char *err;
+
+  if (expect(c, "TCP/") == 0)
+    out->proto = ITS_PROTO_TCP;
+  else if (expect(c, "UDP/") == 0)
+    out->proto = ITS_PROTO_UDP;
+  else
+    return -1;
+
+  size_t name_start = c->i;
+  while (c->i < c->len && c->s[c->i] != ':')
+    c->i++;
+  size_t name_len = c->i - name_start;
+  if (c->i == c->len) {
+    out->error = "missing ':' after the port";
+    goto invalid;
+  }
+  if (name_len == 0 || name_len > ITS_SERVICE_NAME_MAX) {
+    out->error = "bad port or service name";
+    goto invalid;
+  }
+  int all_digits = 1;
+  for (size_t k = 0; k < name_len; k++) {
+    char ch = c->s[name_start + k];
+    if (ch < '0' || ch > '9')
+      all_digits = 0;
+    /* Service names are printable ASCII without blanks. */
+    if (ch <= ' ' || ch > '~' || ch == '/') {
+      out->error = "bad port or service name";
+      goto invalid;
+    }
+  }
+  memcpy(out->name, c->s + name_start, name_len);
+  out->name[name_len] = '\0';
+  out->port = -1;
+  if (all_digits) {
+    if (name_len > 5) {
+      out->error = "port number out of range";
+      goto invalid;
+    }
+    int p = 0;
+    for (size_t k = 0; k < name_len; k++)
+      p = p * 10 + (c->s[name_start + k] - '0');
+    if (p > 65535) {
+      out->error = "port number out of range";
+      goto invalid;
+    }
+    out->port = p;
+  }
+  c->i++; /* ':' */
+
+  if ((err = read_group(c, "total", &out->total_packets, &out->total_bytes)) ||
+      (err = skip_rate(c, ';')))
+    goto bad;
+  if (expect(c, ";") != 0) {
+    err = "expected ';' after the total";
+    goto bad;
+  }
+  if ((err = read_group(c, "incoming", &out->in_packets, &out->in_bytes)) ||
+      (err = skip_rate(c, ';')))
+    goto bad;
+  if (expect(c, ";") != 0) {
+    err = "expected ';' after the incoming counters";
+    goto bad;
+  }
+  if ((err = read_group(c, "outgoing", &out->out_packets, &out->out_bytes)) ||
+      (err = skip_rate(c, ';')))
+    goto bad;
+  skip_ws(c);
+  if (c->i != c->len) {
+    err = "unexpected text at the end of the line";
+    goto bad;
+  }
+  out->kind = IPTRAF_LINE_PORT;
+  return 0;
+
+bad:
+  out->error = err;
+invalid:
+  out->kind = IPTRAF_LINE_INVALID;
+  return -1;
+}
+
+typedef struct {
+  const char *marker;
+  iptraf_line_kind_t kind;
+} event_marker_t;
+
+static const event_marker_t event_markers[] = {
+    {"; ******** TCP/UDP service monitor started ********", IPTRAF_LINE_STARTED},
+    {"; ******** TCP/UDP service monitor stopped ********", IPTRAF_LINE_STOPPED},
+    {"; ***** USR1 signal received, preparing to reopen log file *****",
+     IPTRAF_LINE_USR1},
+    {"; ***** Logfile reopened *****", IPTRAF_LINE_REOPENED},
+};
+
+/* "<ctime>; ****** ... ******" lines. The ctime may be preceded by a line
+ * that a crashed iptraf left without its newline. */
+static int parse_event_line(const char *s, size_t len, iptraf_line_t *out) {
+  if (len == 0 || s[len - 1] != '*')
+    return -1;
+  for (size_t k = 0; k < sizeof(event_markers) / sizeof(event_markers[0]);
+       k++) {
+    const char *m = event_markers[k].marker;
+    size_t mlen = strlen(m);
+    if (len < mlen || memcmp(s + len - mlen, m, mlen) != 0)
+      continue;
+    size_t stamp_end = len - mlen;
+    /* ctime is 24 characters; find where it starts by trying each weekday
+     * position at or before stamp_end - 24. */
+    if (stamp_end < 24)
+      break;
+    for (size_t start = stamp_end - 24 + 1; start-- > 0;) {
+      civil_time_t ct;
+      size_t used = civil_time_parse(s + start, stamp_end - start, &ct);
+      if (used == stamp_end - start) {
+        out->kind = event_markers[k].kind;
+        out->time = ct;
+        out->garbage_prefix = start;
+        return 0;
+      }
+      if (stamp_end - start > 40)
+        break;
+    }
+    break;
+  }
+  return -1;
+}
+
+int iptraf_line_parse(const char *line, size_t len, iptraf_line_t *out) {
+  memset(out, 0, sizeof(*out));
+  out->port = -1;
+  if (len > 0 && line[len - 1] == '\r')
+    len--;
+
+  cursor_t c = {.s = line, .len = len, .i = 0};
+  skip_ws(&c);
+  if (c.i == len) {
+    out->kind = IPTRAF_LINE_BLANK;
+    return 0;
+  }
+
+  if (line[c.i] == 'T' || line[c.i] == 'U') {
+    if (parse_port_line(&c, out) == 0)
+      return 0;
+    if (out->kind == IPTRAF_LINE_INVALID) {
+      /* A port line cut off by a crash may have a new run's "started" line
+       * glued to it. */
+      iptraf_line_t ev;
+      memset(&ev, 0, sizeof(ev));
+      if (parse_event_line(line, len, &ev) == 0) {
+        *out = ev;
+        return 0;
+      }
+      return -1;
+    }
+  }
+
+  c.i = 0;
+  skip_ws(&c);
+  if (expect(&c, "*** TCP/UDP traffic log, generated ") == 0) {
+    skip_ws(&c);
+    size_t used = civil_time_parse(line + c.i, len - c.i, &out->time);
+    if (used == 0) {
+      out->kind = IPTRAF_LINE_INVALID;
+      out->error = "block header with a bad timestamp";
+      return -1;
+    }
+    c.i += used;
+    skip_ws(&c);
+    if (c.i != len) {
+      out->kind = IPTRAF_LINE_INVALID;
+      out->error = "unexpected text after the block header";
+      return -1;
+    }
+    out->kind = IPTRAF_LINE_BLOCK_HEADER;
+    return 0;
+  }
+
+  c.i = 0;
+  skip_ws(&c);
+  if (expect(&c, "Running time:") == 0) {
+    skip_ws(&c);
+    int rc = read_u64(&c, &out->running_time);
+    skip_ws(&c);
+    if (rc != 0 || expect(&c, "seconds") != 0) {
+      out->kind = IPTRAF_LINE_INVALID;
+      out->error = rc == -2 ? ERR_OVERFLOW : "bad \"Running time\" line";
+      return -1;
+    }
+    skip_ws(&c);
+    if (c.i != len) {
+      out->kind = IPTRAF_LINE_INVALID;
+      out->error = "unexpected text after \"Running time\"";
+      return -1;
+    }
+    out->kind = IPTRAF_LINE_RUNNING_TIME;
+    return 0;
+  }
+
+  if (parse_event_line(line, len, out) == 0)
+    return 0;
+
+  out->kind = IPTRAF_LINE_INVALID;
+  out->error = "not an iptraf service monitor line";
+  return -1;
+}

@@ -1,0 +1,369 @@
+#include "log_source.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log_blocks.h"
+#include "log_tail.h"
+#include "series_table.h"
+
+/* Bad-line warnings: at most this many per window, then a count. */
+#define WARN_BURST 10
+#define WARN_WINDOW 600
+
+typedef struct name_map_s {
+  its_proto_t proto;
+  char name[ITS_SERVICE_NAME_MAX + 1];
+  int port; /* -1: unmapped (warned once) */
+  struct name_map_s *next;
+} name_map_t;
+
+struct log_source_s {
+  log_source_config_t cfg;
+  char *path;
+  log_tail_t tail;
+  block_assembler_t blocks;
+  series_table_t *series;
+  name_map_t *names;
+
+  int first_read_done;
+  int catching_up;     /* first read of a file present at start */
+  log_block_t last_block; /* catch-up: the newest block, emitted at the end */
+  int have_last_block;
+
+  time_t learned_interval;
+  time_t last_emitted;
+  time_t now;
+
+  time_t warn_window_start;
+  unsigned warn_count;
+  uint64_t warn_suppressed;
+
+  log_source_stats_t stats;
+  int emitted_this_read;
+};
+
+static void say(log_source_t *s, int sev, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void say(log_source_t *s, int sev, const char *fmt, ...) {
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  if (s->cfg.log)
+    s->cfg.log(s->cfg.ud, sev, msg);
+}
+
+/* Rate-limited warning about the log's content. */
+static void warn_line(log_source_t *s, uint64_t line_no, const char *what) {
+  if (s->now - s->warn_window_start >= WARN_WINDOW) {
+    if (s->warn_suppressed > 0)
+      say(s, 4, "%s: %llu more bad lines were skipped without a message",
+          s->path, (unsigned long long)s->warn_suppressed);
+    s->warn_window_start = s->now;
+    s->warn_count = 0;
+    s->warn_suppressed = 0;
+  }
+  if (s->warn_count >= WARN_BURST) {
+    s->warn_suppressed++;
+    return;
+  }
+  s->warn_count++;
+  say(s, 4, "%s line %llu: %s%s", s->path, (unsigned long long)line_no, what,
+      s->warn_count == WARN_BURST ? " (further bad lines are counted, not "
+                                    "reported, for 10 minutes)"
+                                  : "");
+}
+
+static void on_tail_message(void *ud, tail_severity_t sev, const char *msg) {
+  log_source_t *s = ud;
+  if (sev == TAIL_WARNING && strstr(msg, "longer than")) {
+    s->stats.bad_lines++;
+    /* The tail names file and line; route through the limiter. */
+    if (s->now - s->warn_window_start < WARN_WINDOW &&
+        s->warn_count >= WARN_BURST) {
+      s->warn_suppressed++;
+      return;
+    }
+    s->warn_count++;
+  }
+  say(s, (int)sev, "%s", msg);
+}
+
+static void on_new_file(void *ud, const char *why) {
+  (void)ud;
+  (void)why;
+  /* The counters in a rotated or truncated file go on (iptraf keeps its
+   * counts across SIGUSR1); nothing to reset here. */
+}
+
+/* Maps the log's port column to a port number. */
+static int resolve_port(log_source_t *s, const block_entry_t *e) {
+  if (e->port >= 0)
+    return e->port;
+  for (name_map_t *m = s->names; m; m = m->next)
+    if (m->proto == e->proto && strcmp(m->name, e->name) == 0)
+      return m->port;
+  name_map_t *m = calloc(1, sizeof(*m));
+  if (m == NULL)
+    return -1;
+  m->proto = e->proto;
+  memcpy(m->name, e->name, sizeof(m->name));
+  int port = -1;
+  services_result_t r =
+      services_lookup(s->cfg.services, e->proto, e->name, 1, &port);
+  m->port = (r == SERVICES_FOUND) ? port : -1;
+  if (r != SERVICES_FOUND)
+    say(s, 4,
+        "%s: %s service \"%s\" %s; it is reported under its name%s", s->path,
+        its_proto_name(e->proto), e->name,
+        r == SERVICES_AMBIGUOUS
+            ? "could stand for several ports (its name was cut to 10 "
+              "characters)"
+            : "is not in the services database",
+        s->cfg.ports ? ", which the Port filter cannot select, so it is ignored"
+                     : "");
+  m->next = s->names;
+  s->names = m;
+  return m->port;
+}
+
+static time_t value_interval(const log_source_t *s) {
+  if (s->cfg.log_interval > 0)
+    return s->cfg.log_interval;
+  if (s->learned_interval > 0)
+    return s->learned_interval;
+  return s->cfg.default_interval > 0 ? s->cfg.default_interval : 10;
+}
+
+static void emit_block(log_source_t *s, const log_block_t *b) {
+  if (b->generated <= s->last_emitted) {
+    s->stats.blocks_skipped_old++;
+    say(s, 5,
+        "%s line %llu: block time is not after the previous block's; its "
+        "counts are carried into the next block",
+        s->path, (unsigned long long)b->header_line);
+    return;
+  }
+  s->last_emitted = b->generated;
+  for (size_t i = 0; i < b->count; i++) {
+    const block_entry_t *e = &b->entries[i];
+    int port = resolve_port(s, e);
+    if (s->cfg.ports &&
+        (port < 0 || !port_set_has(s->cfg.ports, e->proto, (unsigned)port)))
+      continue;
+    series_t *sr = series_table_get(s->series, e->proto, port, e->name, 0);
+    if (sr == NULL)
+      continue;
+    uint64_t total[SERIES_NCOUNTERS];
+    series_totals(s->series, sr, total);
+    its_value_t v = {
+        .proto = e->proto,
+        .port = port,
+        .name = port < 0 ? e->name : NULL,
+        .time = b->generated,
+        .interval = value_interval(s),
+        .in_packets = total[SERIES_IN_PACKETS],
+        .in_bytes = total[SERIES_IN_BYTES],
+        .out_packets = total[SERIES_OUT_PACKETS],
+        .out_bytes = total[SERIES_OUT_BYTES],
+    };
+    s->cfg.emit(s->cfg.ud, &v);
+  }
+  s->emitted_this_read++;
+}
+
+static int copy_block(log_block_t *dst, const log_block_t *src) {
+  if (dst->cap < src->count) {
+    block_entry_t *e = realloc(dst->entries, src->count * sizeof(*e));
+    if (e == NULL)
+      return -1;
+    dst->entries = e;
+    dst->cap = src->count;
+  }
+  block_entry_t *entries = dst->entries;
+  size_t cap = dst->cap;
+  *dst = *src;
+  dst->entries = entries;
+  dst->cap = cap;
+  if (src->count)
+    memcpy(dst->entries, src->entries, src->count * sizeof(*entries));
+  return 0;
+}
+
+/* A block is complete: fold its counters into the series, then emit. */
+static void on_block(void *ud, const log_block_t *b) {
+  log_source_t *s = ud;
+  s->stats.blocks++;
+  if (!b->complete) {
+    s->stats.blocks_cut++;
+    say(s, 4,
+        "%s line %llu: the block generated here is unfinished (iptraf died "
+        "while writing it?); its %zu complete port lines are counted",
+        s->path, (unsigned long long)b->header_line, b->count);
+  }
+
+  int restart = b->new_run;
+  if (!restart) {
+    for (size_t i = 0; i < b->count; i++) {
+      const block_entry_t *e = &b->entries[i];
+      uint64_t raw[SERIES_NCOUNTERS] = {e->in_packets, e->in_bytes,
+                                        e->out_packets, e->out_bytes};
+      int port = resolve_port(s, e);
+      series_t *sr = series_table_get(s->series, e->proto, port, e->name, 0);
+      if (series_would_decrease(s->series, sr, raw)) {
+        restart = 1;
+        say(s, 5,
+            "%s line %llu: counters went down without a \"started\" line: "
+            "taking it as an iptraf restart",
+            s->path, (unsigned long long)b->header_line);
+        break;
+      }
+    }
+  }
+  if (restart) {
+    s->stats.restarts++;
+    series_table_new_run(s->series);
+  }
+  if (b->gap > 0 && b->complete && b->gap > s->learned_interval)
+    s->learned_interval = b->gap;
+
+  for (size_t i = 0; i < b->count; i++) {
+    const block_entry_t *e = &b->entries[i];
+    int port = resolve_port(s, e);
+    series_t *sr = series_table_get(s->series, e->proto, port, e->name, 1);
+    if (sr == NULL) {
+      say(s, 3, "%s: out of memory", s->path);
+      return;
+    }
+    uint64_t raw[SERIES_NCOUNTERS] = {e->in_packets, e->in_bytes,
+                                      e->out_packets, e->out_bytes};
+    uint64_t total[SERIES_NCOUNTERS];
+    series_update(s->series, sr, raw, total);
+  }
+
+  if (s->catching_up) {
+    if (copy_block(&s->last_block, b) == 0)
+      s->have_last_block = 1;
+    return;
+  }
+  emit_block(s, b);
+}
+
+static void on_line(void *ud, const char *line, size_t len, uint64_t line_no) {
+  log_source_t *s = ud;
+  iptraf_line_t l;
+  s->stats.lines++;
+
+  /* A writer without O_APPEND after copytruncate leaves a run of NULs. */
+  while (len > 0 && line[0] == '\0') {
+    line++;
+    len--;
+  }
+  if (memchr(line, '\0', len) != NULL) {
+    s->stats.bad_lines++;
+    warn_line(s, line_no, "NUL bytes in the line, skipped");
+    return;
+  }
+  if (iptraf_line_parse(line, len, &l) != 0) {
+    s->stats.bad_lines++;
+    char what[256];
+    snprintf(what, sizeof(what), "%s, line skipped", l.error);
+    warn_line(s, line_no, what);
+    return;
+  }
+  block_note_t note = block_assembler_feed(&s->blocks, &l, line_no, on_block, s);
+  switch (note) {
+  case BLOCK_NOTE_ORPHAN_LINE:
+    s->stats.bad_lines++;
+    warn_line(s, line_no, "counter line outside a block, skipped");
+    break;
+  case BLOCK_NOTE_CUT_LINE:
+    warn_line(s, line_no,
+              "a line cut off by an iptraf crash precedes this start line; "
+              "the cut-off part was skipped");
+    break;
+  case BLOCK_NOTE_BAD_TIME:
+    s->stats.bad_lines++;
+    warn_line(s, line_no, "block time does not exist in local time, skipped");
+    break;
+  case BLOCK_NOTE_NO_MEMORY:
+    say(s, 3, "%s: out of memory", s->path);
+    break;
+  default:
+    break;
+  }
+}
+
+log_source_t *log_source_new(const log_source_config_t *cfg) {
+  log_source_t *s = calloc(1, sizeof(*s));
+  if (s == NULL)
+    return NULL;
+  s->cfg = *cfg;
+  s->path = strdup(cfg->path);
+  s->series = series_table_new();
+  if (s->path == NULL || s->series == NULL ||
+      log_tail_init(&s->tail, cfg->path, cfg->max_line) != 0) {
+    log_source_free(s);
+    return NULL;
+  }
+  s->cfg.path = s->path;
+  block_assembler_init(&s->blocks);
+  return s;
+}
+
+void log_source_free(log_source_t *s) {
+  if (s == NULL)
+    return;
+  log_tail_destroy(&s->tail);
+  block_assembler_destroy(&s->blocks);
+  series_table_free(s->series);
+  free(s->last_block.entries);
+  while (s->names) {
+    name_map_t *n = s->names->next;
+    free(s->names);
+    s->names = n;
+  }
+  free(s->path);
+  free(s);
+}
+
+int log_source_read(log_source_t *s, time_t now) {
+  tail_callbacks_t cb = {.on_line = on_line,
+                         .on_message = on_tail_message,
+                         .on_new_file = on_new_file,
+                         .ud = s};
+  s->now = now;
+  s->emitted_this_read = 0;
+
+  if (!s->first_read_done) {
+    s->first_read_done = 1;
+    s->catching_up = !s->cfg.replay_history;
+  }
+
+  uint64_t got = log_tail_read(&s->tail, &cb);
+  s->stats.bytes += got;
+
+  /* An unfinished block that stopped growing: iptraf died writing it. */
+  if (block_assembler_pending(&s->blocks) && (got == 0 || s->catching_up)) {
+    time_t mtime = log_tail_mtime(&s->tail);
+    if (mtime > 0 && now - mtime >= s->cfg.incomplete_block_timeout)
+      block_assembler_flush(&s->blocks, on_block, s);
+  }
+
+  if (s->catching_up) {
+    s->catching_up = 0;
+    if (s->have_last_block) {
+      s->have_last_block = 0;
+      emit_block(s, &s->last_block);
+    }
+  }
+  return s->emitted_this_read;
+}
+
+void log_source_get_stats(const log_source_t *s, log_source_stats_t *st) {
+  *st = s->stats;
+}

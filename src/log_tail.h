@@ -1,0 +1,62 @@
+/* log_tail: follow a log file by name, handing over complete lines only.
+ * Survives rotation by rename (with or without the writer reopening),
+ * copytruncate, deletion and re-creation, a file missing at start and
+ * permission errors. No collectd types: messages go through a callback. */
+#ifndef ITS_LOG_TAIL_H
+#define ITS_LOG_TAIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+typedef enum {
+  TAIL_ERROR = 3,
+  TAIL_WARNING = 4,
+  TAIL_NOTICE = 5,
+  TAIL_INFO = 6,
+} tail_severity_t;
+
+typedef void (*tail_line_cb_t)(void *ud, const char *line, size_t len,
+                               uint64_t line_no);
+typedef void (*tail_msg_cb_t)(void *ud, tail_severity_t sev, const char *msg);
+/* A new file is about to be read from its start (rotation, re-creation,
+ * truncation): line numbers restart. */
+typedef void (*tail_newfile_cb_t)(void *ud, const char *why);
+
+typedef struct {
+  tail_line_cb_t on_line;
+  tail_msg_cb_t on_message;
+  tail_newfile_cb_t on_new_file;
+  void *ud;
+} tail_callbacks_t;
+
+typedef struct {
+  char *path;
+  size_t max_line;
+  int fd;
+  dev_t dev;
+  ino_t ino;
+  off_t offset;
+  uint64_t line_no;      /* lines completed in the current file */
+  char *partial;         /* start of a line still being written */
+  size_t partial_len, partial_cap;
+  int discarding;        /* inside an over-long line */
+  int reported_errno;    /* last open error already reported */
+  int ever_opened;
+  int open_reported_missing;
+  uint64_t bytes_read_total;
+  uint64_t lines_too_long;
+} log_tail_t;
+
+int log_tail_init(log_tail_t *t, const char *path, size_t max_line);
+void log_tail_destroy(log_tail_t *t);
+
+/* Reads everything appended since the last call, follows rotation, and
+ * hands complete lines to cb->on_line. Returns the number of bytes read. */
+uint64_t log_tail_read(log_tail_t *t, const tail_callbacks_t *cb);
+
+/* Modification time of the file being read, or 0. */
+time_t log_tail_mtime(const log_tail_t *t);
+
+#endif

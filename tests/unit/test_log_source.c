@@ -1,0 +1,588 @@
+/* Unit tests of the whole log pipeline (tail -> parser -> blocks -> series)
+ * on the genuine samples in tests/data, and on files the test writes,
+ * rotates and truncates. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log_source.h"
+#include "unit.h"
+
+typedef struct {
+  its_proto_t proto;
+  int port;
+  char name[40];
+  time_t time, interval;
+  uint64_t ip, ib, op, ob;
+} got_t;
+
+static got_t got[4096];
+static size_t ngot;
+static char messages[65536];
+
+static void on_emit(void *ud, const its_value_t *v) {
+  (void)ud;
+  if (ngot >= sizeof(got) / sizeof(got[0]))
+    return;
+  got_t *g = &got[ngot++];
+  g->proto = v->proto;
+  g->port = v->port;
+  snprintf(g->name, sizeof(g->name), "%s", v->name ? v->name : "");
+  g->time = v->time;
+  g->interval = v->interval;
+  g->ip = v->in_packets;
+  g->ib = v->in_bytes;
+  g->op = v->out_packets;
+  g->ob = v->out_bytes;
+}
+
+static void on_log(void *ud, int sev, const char *msg) {
+  (void)ud;
+  size_t len = strlen(messages);
+  snprintf(messages + len, sizeof(messages) - len, "%d %s\n", sev, msg);
+}
+
+static void reset(void) {
+  ngot = 0;
+  messages[0] = '\0';
+}
+
+/* The last emitted value of a series, or NULL. */
+static const got_t *find(its_proto_t proto, int port) {
+  for (size_t i = ngot; i-- > 0;)
+    if (got[i].proto == proto && got[i].port == port)
+      return &got[i];
+  return NULL;
+}
+
+static size_t count_at(time_t t) {
+  size_t n = 0;
+  for (size_t i = 0; i < ngot; i++)
+    n += got[i].time == t;
+  return n;
+}
+
+static const char *SERVICES_TEXT = "http 80/tcp www\n"
+                                   "echo 7/tcp\n"
+                                   "echo 7/udp\n"
+                                   "http-alt 8080/tcp\n"
+                                   "netbios-ssn 139/tcp\n";
+static services_t *svc;
+static char tmpdir[256];
+
+static log_source_t *open_source(const char *path, int replay,
+                                 const port_set_t *ports) {
+  log_source_config_t cfg = {.path = path,
+                             .ports = ports,
+                             .services = svc,
+                             .replay_history = replay,
+                             .incomplete_block_timeout = 10,
+                             .default_interval = 10,
+                             .max_line = 4096,
+                             .emit = on_emit,
+                             .log = on_log};
+  return log_source_new(&cfg);
+}
+
+static char *slurp(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *b = malloc((size_t)n + 1);
+  *len = fread(b, 1, (size_t)n, f);
+  b[*len] = '\0';
+  fclose(f);
+  return b;
+}
+
+static void write_file(const char *path, const char *data, size_t len,
+                       const char *mode) {
+  FILE *f = fopen(path, mode);
+  fwrite(data, 1, len, f);
+  fclose(f);
+}
+
+static void append_str(const char *path, const char *s) {
+  write_file(path, s, strlen(s), "ab");
+}
+
+static void tmp_path(char *out, size_t n, const char *name) {
+  snprintf(out, n, "%s/%s", tmpdir, name);
+}
+
+/* Appends a whole sample file's content to `path`. */
+static void append_sample(const char *path, const char *sample) {
+  char src[512];
+  size_t len = 0;
+  snprintf(src, sizeof(src), "%s/%s", TEST_DATA_DIR, sample);
+  char *b = slurp(src, &len);
+  if (b == NULL) {
+    CHECK(!"sample missing");
+    return;
+  }
+  write_file(path, b, len, "ab");
+  free(b);
+}
+
+#define UTC_20261129(h, m, s) ((time_t)1795910400 + (h)*3600 + (m)*60 + (s))
+
+static void test_runA_first_file(void) {
+  reset();
+  char path[512];
+  snprintf(path, sizeof(path), "%s/runA-before-rotation.log", TEST_DATA_DIR);
+  log_source_t *s = open_source(path, 0, NULL);
+  CHECK(log_source_read(s, time(NULL)) == 1);
+  CHECK_U64(ngot, 2);
+  const got_t *g = find(ITS_PROTO_TCP, 80);
+  CHECK(g != NULL);
+  if (g) {
+    CHECK_U64(g->time, UTC_20261129(16, 47, 45));
+    CHECK_U64(g->interval, 16); /* started 16:47:29, block 16:47:45 */
+    CHECK_U64(g->ip, 52);
+    CHECK_U64(g->ib, 3262);
+    CHECK_U64(g->op, 46);
+    CHECK_U64(g->ob, 603664);
+  }
+  g = find(ITS_PROTO_UDP, 7);
+  CHECK(g && g->ip == 20 && g->ib == 2560 && g->op == 20 && g->ob == 2560);
+  /* Nothing new: nothing dispatched. */
+  CHECK(log_source_read(s, time(NULL)) == 0);
+  CHECK_U64(ngot, 2);
+  log_source_free(s);
+}
+
+/* Run A after rotation, its stop, then run B (a restart with service names). */
+static void test_runA_then_runB_replay(void) {
+  reset();
+  char path[512];
+  snprintf(path, sizeof(path), "%s/runA-after-rotation-then-runB.log",
+           TEST_DATA_DIR);
+  log_source_t *s = open_source(path, 1, NULL);
+  CHECK(log_source_read(s, time(NULL)) == 5);
+  /* Block 1: 5 ports, block 2: 5, final block of A: 5, B: 6 and 6. */
+  CHECK_U64(count_at(UTC_20261129(16, 48, 1)), 5);
+  CHECK_U64(count_at(UTC_20261129(16, 48, 17)), 5);
+  CHECK_U64(count_at(UTC_20261129(16, 48, 29)), 5);
+  CHECK_U64(count_at(UTC_20261129(16, 48, 50)), 6);
+  CHECK_U64(count_at(UTC_20261129(16, 49, 6)), 6);
+  CHECK_U64(ngot, 27);
+
+  /* Run B's counts continue on top of run A's last values. */
+  const got_t *g = find(ITS_PROTO_TCP, 80);
+  CHECK(g && g->time == UTC_20261129(16, 49, 6));
+  CHECK(g && g->ip == 72 + 20 && g->ib == 4488 + 1226);
+  CHECK(g && g->op == 62 + 16 && g->ob == 804920 + 201256);
+  g = find(ITS_PROTO_UDP, 7);
+  CHECK(g && g->ip == 30 + 14 && g->ib == 5040 + 1792 && g->op == 44 &&
+        g->ob == 6832);
+  g = find(ITS_PROTO_TCP, 8080);
+  CHECK(g && g->ip == 28 + 16 && g->ib == 1844 + 1026 && g->op == 28 + 12 &&
+        g->ob == 202300 + 101046);
+  g = find(ITS_PROTO_TCP, 7);
+  CHECK(g && g->ip == 24 && g->ib == 2640 + 1640 && g->op == 16 &&
+        g->ob == 2432 + 1432);
+  g = find(ITS_PROTO_TCP, 139);
+  CHECK(g && g->ip == 2 && g->ib == 120 && g->op == 2 && g->ob == 80);
+  g = find(ITS_PROTO_UDP, 1023);
+  CHECK(g && g->ip == 4 && g->ib == 152 && g->op == 0 && g->ob == 0);
+  g = find(ITS_PROTO_UDP, 500); /* run A only: last seen in A's final block */
+  CHECK(g && g->time == UTC_20261129(16, 48, 29) && g->ip == 6 &&
+        g->ib == 468);
+  /* The interval is learned from the gaps (16 s), not the stop block. */
+  CHECK(g && g->interval == 16);
+
+  /* Every series is non-decreasing in time. */
+  for (size_t i = 0; i < ngot; i++)
+    for (size_t j = i + 1; j < ngot; j++)
+      if (got[i].proto == got[j].proto && got[i].port == got[j].port)
+        CHECK(got[j].ib >= got[i].ib && got[j].ob >= got[i].ob &&
+              got[j].ip >= got[i].ip && got[j].op >= got[i].op);
+  CHECK(strstr(messages, "restart") == NULL); /* B had a "started" line */
+  log_source_free(s);
+}
+
+static void test_catch_up_emits_last_block_only(void) {
+  reset();
+  char path[512];
+  snprintf(path, sizeof(path), "%s/runA-after-rotation-then-runB.log",
+           TEST_DATA_DIR);
+  log_source_t *s = open_source(path, 0, NULL);
+  CHECK(log_source_read(s, time(NULL)) == 1);
+  CHECK_U64(ngot, 6);
+  CHECK_U64(count_at(UTC_20261129(16, 49, 6)), 6);
+  const got_t *g = find(ITS_PROTO_TCP, 80);
+  CHECK(g && g->ib == 4488 + 1226); /* the earlier run still counts */
+  log_source_free(s);
+}
+
+static void test_port_filter(void) {
+  reset();
+  char path[512], err[128];
+  snprintf(path, sizeof(path), "%s/runA-after-rotation-then-runB.log",
+           TEST_DATA_DIR);
+  port_set_t ports;
+  port_set_clear(&ports);
+  portspec_add(&ports, "tcp/80", svc, err, sizeof(err));
+  portspec_add(&ports, "udp/7", svc, err, sizeof(err));
+  log_source_t *s = open_source(path, 0, &ports);
+  log_source_read(s, time(NULL));
+  CHECK_U64(ngot, 2);
+  CHECK(find(ITS_PROTO_TCP, 80) != NULL);
+  CHECK(find(ITS_PROTO_UDP, 7) != NULL);
+  CHECK(find(ITS_PROTO_TCP, 7) == NULL);
+  log_source_free(s);
+}
+
+static void test_legacy_samples(void) {
+  reset();
+  char path[512];
+  snprintf(path, sizeof(path), "%s/iptraf-2.5.0-seed.log", TEST_DATA_DIR);
+  setenv("TZ", "UTC", 1);
+  tzset();
+  log_source_t *s = open_source(path, 1, NULL);
+  CHECK(log_source_read(s, time(NULL)) == 1);
+  CHECK_U64(ngot, 3);
+  const got_t *g = find(ITS_PROTO_TCP, 22);
+  CHECK(g && g->ip == 3027 && g->ib == 4198328 && g->op == 1618 &&
+        g->ob == 103828);
+  CHECK(g && g->time == 1012092022); /* Sun Jan 27 00:40:22 2002 UTC */
+  CHECK(g && g->interval == 300);
+  g = find(ITS_PROTO_TCP, 119);
+  CHECK(g && g->ip == 4124 && g->ib == 223511 && g->op == 7183 &&
+        g->ob == 9956998);
+  g = find(ITS_PROTO_TCP, 80);
+  CHECK(g && g->ip == 85 && g->ib == 5556 && g->op == 122 && g->ob == 62628);
+  log_source_free(s);
+
+  reset();
+  snprintf(path, sizeof(path), "%s/iptraf-3.0.0-reconstructed.log",
+           TEST_DATA_DIR);
+  s = open_source(path, 1, NULL);
+  CHECK(log_source_read(s, time(NULL)) == 2);
+  CHECK_U64(ngot, 8);
+  g = find(ITS_PROTO_TCP, 22);
+  CHECK(g && g->ip == 6054 && g->ib == 8396656 && g->op == 3236 &&
+        g->ob == 207656 && g->time == 1012092322);
+  g = find(ITS_PROTO_UDP, 22); /* TCP and UDP on one port stay apart */
+  CHECK(g && g->ip == 5 && g->ib == 500 && g->op == 5 && g->ob == 500);
+  g = find(ITS_PROTO_UDP, 53);
+  CHECK(g && g->ip == 2 && g->ib == 120 && g->op == 2 && g->ob == 160);
+  CHECK(strstr(messages, " 4 ") == NULL); /* no warnings */
+  log_source_free(s);
+}
+
+static void test_crash_mid_block(void) {
+  reset();
+  char path[512];
+  snprintf(path, sizeof(path), "%s/crash-mid-block.log", TEST_DATA_DIR);
+  log_source_t *s = open_source(path, 0, NULL);
+  /* The file is old: the unfinished block is taken as cut off at once. */
+  CHECK(log_source_read(s, time(NULL) + 3600) == 1);
+  CHECK_U64(ngot, 458); /* UDP/1..458; UDP/459 has no newline */
+  const got_t *g = find(ITS_PROTO_UDP, 458);
+  CHECK(g && g->ip == 2 && g->ib == 76 && g->op == 0 && g->ob == 0);
+  CHECK(find(ITS_PROTO_UDP, 459) == NULL);
+  CHECK(strstr(messages, "unfinished") != NULL);
+  CHECK(strstr(messages, "line 3:") != NULL); /* header line named */
+  log_source_free(s);
+
+  reset();
+  snprintf(path, sizeof(path), "%s/crash-on-stop.log", TEST_DATA_DIR);
+  s = open_source(path, 0, NULL);
+  CHECK(log_source_read(s, time(NULL)) == 0);
+  CHECK_U64(ngot, 0);
+  log_source_free(s);
+}
+
+/* A crash, then a restart appended after the cut-off line. */
+static void test_crash_then_restart_appended(void) {
+  reset();
+  char path[512];
+  tmp_path(path, sizeof(path), "crash-restart.log");
+  unlink(path);
+  append_sample(path, "crash-mid-block.log");
+  log_source_t *s = open_source(path, 1, NULL);
+  time_t now = time(NULL);
+  CHECK(log_source_read(s, now) == 0); /* the block may still be growing */
+  append_str(path,
+             "Sun Nov 29 16:52:00 2026; ******** TCP/UDP service monitor "
+             "started ********\n\n*** TCP/UDP traffic log, generated Sun Nov "
+             "29 16:52:16 2026\n\nUDP/1: 1 packets, 10 bytes total, 0.00 "
+             "kbps; 1 packets, 10 bytes incoming, 0.00 kbps; 0 packets, 0 "
+             "bytes outgoing, 0.00 kbps\n\n\nRunning time: 16 seconds\n");
+  CHECK(log_source_read(s, now) == 2);
+  CHECK_U64(ngot, 458 + 1);
+  const got_t *g = find(ITS_PROTO_UDP, 1);
+  CHECK(g && g->time == UTC_20261129(16, 52, 16));
+  CHECK(g && g->ip == 2 + 1 && g->ib == 76 + 10);
+  CHECK(strstr(messages, "cut off by an iptraf crash") != NULL);
+  log_source_free(s);
+  unlink(path);
+}
+
+static const char *block(int minute, unsigned long long in_bytes) {
+  static char b[1024];
+  snprintf(b, sizeof(b),
+           "\n*** TCP/UDP traffic log, generated Sun Nov 29 17:%02d:00 "
+           "2026\n\nTCP/22: %llu packets, %llu bytes total,      0.00 kbps; "
+           "%llu packets, %llu bytes incoming,      0.00 kbps; 0 packets, 0 "
+           "bytes outgoing,      0.00 kbps\n\n\nRunning time: 60 seconds\n",
+           minute, in_bytes / 100, in_bytes, in_bytes / 100, in_bytes);
+  return b;
+}
+
+static const char *START = "Sun Nov 29 16:59:00 2026; ******** TCP/UDP "
+                           "service monitor started ********\n";
+
+/* Lines arrive in pieces; only complete lines are read. */
+static void test_partial_lines(void) {
+  reset();
+  char path[512];
+  tmp_path(path, sizeof(path), "partial.log");
+  unlink(path);
+  append_str(path, START);
+  log_source_t *s = open_source(path, 0, NULL);
+  time_t now = time(NULL);
+  CHECK(log_source_read(s, now) == 0);
+  const char *b = block(0, 1000);
+  size_t len = strlen(b);
+  for (size_t i = 0; i < len; i += 7) {
+    char piece[8];
+    size_t n = len - i < 7 ? len - i : 7;
+    memcpy(piece, b + i, n);
+    piece[n] = '\0';
+    append_str(path, piece);
+    log_source_read(s, now);
+  }
+  CHECK_U64(ngot, 1);
+  CHECK(ngot == 1 && got[0].ib == 1000 && got[0].port == 22);
+  CHECK(strstr(messages, " 4 ") == NULL);
+  log_source_free(s);
+  unlink(path);
+}
+
+static void test_rotation_rename_with_usr1(void) {
+  reset();
+  char path[512], old[512];
+  tmp_path(path, sizeof(path), "rot.log");
+  tmp_path(old, sizeof(old), "rot.log.1");
+  unlink(path);
+  unlink(old);
+  append_str(path, START);
+  append_str(path, block(0, 1000));
+  log_source_t *s = open_source(path, 0, NULL);
+  time_t now = time(NULL);
+  CHECK(log_source_read(s, now) == 1);
+  rename(path, old);
+  append_str(old, block(1, 2000));
+  /* The new file is empty: keep reading the renamed one. */
+  write_file(path, "", 0, "wb");
+  CHECK(log_source_read(s, now) == 1);
+  CHECK(find(ITS_PROTO_TCP, 22)->ib == 2000);
+  /* SIGUSR1: the old file gets its last line, the new one the rest. */
+  append_str(old, "Sun Nov 29 17:01:30 2026; ***** USR1 signal received, "
+                  "preparing to reopen log file *****\n");
+  append_str(path, "Sun Nov 29 17:02:00 2026; ***** Logfile reopened *****\n");
+  append_str(path, block(2, 3000));
+  CHECK(log_source_read(s, now) == 1);
+  CHECK(find(ITS_PROTO_TCP, 22)->ib == 3000);
+  append_str(path, block(3, 4000));
+  CHECK(log_source_read(s, now) == 1);
+  CHECK(find(ITS_PROTO_TCP, 22)->ib == 4000);
+  CHECK_U64(ngot, 4);
+  CHECK(strstr(messages, "rotated") != NULL);
+  log_source_free(s);
+  unlink(path);
+  unlink(old);
+}
+
+/* Debian's logrotate: rename, no SIGUSR1, iptraf writes the renamed file. */
+static void test_rotation_rename_without_signal(void) {
+  reset();
+  char path[512], old[512];
+  tmp_path(path, sizeof(path), "rot2.log");
+  tmp_path(old, sizeof(old), "rot2.log.1");
+  unlink(path);
+  unlink(old);
+  append_str(path, START);
+  append_str(path, block(0, 1000));
+  log_source_t *s = open_source(path, 0, NULL);
+  time_t now = time(NULL);
+  CHECK(log_source_read(s, now) == 1);
+  rename(path, old);
+  CHECK(log_source_read(s, now) == 0);
+  append_str(old, block(1, 2000));
+  CHECK(log_source_read(s, now) == 1);
+  append_str(old, block(2, 3000));
+  CHECK(log_source_read(s, now) == 1);
+  CHECK(find(ITS_PROTO_TCP, 22)->ib == 3000);
+  /* Later iptraf is restarted and writes a fresh file under the name. */
+  unlink(old);
+  append_str(path, START);
+  append_str(path, block(5, 500));
+  CHECK(log_source_read(s, now) == 1);
+  CHECK(find(ITS_PROTO_TCP, 22)->ib == 3000 + 500);
+  log_source_free(s);
+  unlink(path);
+}
+
+static void test_copytruncate(void) {
+  reset();
+  char path[512];
+  tmp_path(path, sizeof(path), "ct.log");
+  unlink(path);
+  append_str(path, START);
+  append_str(path, block(0, 1000));
+  append_str(path, block(1, 2000));
+  log_source_t *s = open_source(path, 0, NULL);
+  time_t now = time(NULL);
+  CHECK(log_source_read(s, now) == 1);
+  truncate(path, 0);
+  append_str(path, block(2, 3000)); /* shorter than before: truncation seen */
+  CHECK(log_source_read(s, now) == 1);
+  CHECK(find(ITS_PROTO_TCP, 22)->ib == 3000);
+  CHECK(strstr(messages, "truncated") != NULL);
+  log_source_free(s);
+  unlink(path);
+}
+
+static void test_missing_then_created(void) {
+  reset();
+  char path[512];
+  tmp_path(path, sizeof(path), "late.log");
+  unlink(path);
+  log_source_t *s = open_source(path, 0, NULL);
+  time_t now = time(NULL);
+  CHECK(log_source_read(s, now) == 0);
+  CHECK(log_source_read(s, now) == 0);
+  /* One warning, not one per read. */
+  char *first = strstr(messages, "does not exist");
+  CHECK(first != NULL && strstr(first + 1, "does not exist") == NULL);
+  append_str(path, START);
+  append_str(path, block(0, 1000));
+  append_str(path, block(1, 2000));
+  /* A file that appears later is new: all its blocks are emitted. */
+  CHECK(log_source_read(s, now) == 2);
+  CHECK_U64(ngot, 2);
+  log_source_free(s);
+  unlink(path);
+}
+
+static void test_permission_denied(void) {
+  if (geteuid() == 0) {
+    /* root reads anything: drop to nobody for this check if we can. */
+  }
+  reset();
+  char path[512];
+  tmp_path(path, sizeof(path), "denied.log");
+  unlink(path);
+  append_str(path, START);
+  append_str(path, block(0, 1000));
+  chmod(path, 0);
+  log_source_t *s = open_source(path, 0, NULL);
+  time_t now = time(NULL);
+  int n = log_source_read(s, now);
+  if (geteuid() == 0) {
+    CHECK(n == 1); /* root ignores the mode */
+  } else {
+    CHECK(n == 0);
+    CHECK(strstr(messages, "permission denied") != NULL);
+    chmod(path, 0644);
+    CHECK(log_source_read(s, now) == 1);
+  }
+  log_source_free(s);
+  unlink(path);
+}
+
+static void test_garbage_is_skipped_and_counts_survive(void) {
+  reset();
+  char path[512];
+  tmp_path(path, sizeof(path), "garbage.log");
+  unlink(path);
+  append_str(path, START);
+  append_str(path, block(0, 1000));
+  log_source_t *s = open_source(path, 0, NULL);
+  time_t now = time(NULL);
+  CHECK(log_source_read(s, now) == 1);
+  /* NULs, a number over 64 bits, an absurdly long line, garbage. */
+  write_file(path, "TCP/\0\0\0 garbage\n", 16, "ab");
+  append_str(path, "TCP/80: 1 packets, 99999999999999999999999 bytes total; "
+                   "1 packets, 1 bytes incoming; 0 packets, 0 bytes "
+                   "outgoing\n");
+  char *longline = malloc(100000);
+  memset(longline, 'x', 99998);
+  longline[99998] = '\n';
+  longline[99999] = '\0';
+  append_str(path, longline);
+  free(longline);
+  for (int i = 0; i < 30; i++)
+    append_str(path, "this is not an iptraf line\n");
+  append_str(path, block(1, 2000));
+  CHECK(log_source_read(s, now) == 1);
+  CHECK(find(ITS_PROTO_TCP, 22)->ib == 2000);
+  CHECK(strstr(messages, "line 9: NUL") != NULL);
+  CHECK(strstr(messages, "line 10: number does not fit in 64 bits") != NULL);
+  CHECK(strstr(messages, "line 11: line longer than") != NULL);
+  /* Rate limited: 10 messages, the rest counted silently. */
+  size_t warnings = 0;
+  for (char *p = messages; (p = strstr(p, "4 ")) != NULL; p++)
+    if (p == messages || p[-1] == '\n')
+      warnings++;
+  CHECK(warnings <= 10);
+  log_source_stats_t st;
+  log_source_get_stats(s, &st);
+  CHECK_U64(st.bad_lines, 33);
+  log_source_free(s);
+  unlink(path);
+}
+
+/* Restart without a "started" line reaching us: counters go down. */
+static void test_implicit_restart(void) {
+  reset();
+  char path[512];
+  tmp_path(path, sizeof(path), "implicit.log");
+  unlink(path);
+  append_str(path, START);
+  append_str(path, block(0, 5000));
+  append_str(path, block(1, 300));
+  log_source_t *s = open_source(path, 1, NULL);
+  CHECK(log_source_read(s, time(NULL)) == 2);
+  CHECK(find(ITS_PROTO_TCP, 22)->ib == 5300);
+  CHECK(strstr(messages, "restart") != NULL);
+  log_source_free(s);
+  unlink(path);
+}
+
+int main(void) {
+  setenv("TZ", "UTC", 1);
+  tzset();
+  snprintf(tmpdir, sizeof(tmpdir), "/tmp/its-unit-XXXXXX");
+  if (mkdtemp(tmpdir) == NULL) {
+    perror("mkdtemp");
+    return 1;
+  }
+  svc = services_new();
+  services_load_text(svc, SERVICES_TEXT);
+  RUN(test_runA_first_file);
+  RUN(test_runA_then_runB_replay);
+  RUN(test_catch_up_emits_last_block_only);
+  RUN(test_port_filter);
+  RUN(test_legacy_samples);
+  RUN(test_crash_mid_block);
+  RUN(test_crash_then_restart_appended);
+  RUN(test_partial_lines);
+  RUN(test_rotation_rename_with_usr1);
+  RUN(test_rotation_rename_without_signal);
+  RUN(test_copytruncate);
+  RUN(test_missing_then_created);
+  RUN(test_permission_denied);
+  RUN(test_garbage_is_skipped_and_counts_survive);
+  RUN(test_implicit_restart);
+  services_free(svc);
+  rmdir(tmpdir);
+  UNIT_MAIN_END();
+}

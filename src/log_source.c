@@ -43,6 +43,11 @@ struct log_source_s {
 
   log_source_stats_t stats;
   int emitted_this_read;
+  /* A block brought a series never dispatched before: stop reading after it
+   * until the next read, so the write plugins create its file (rrdtool)
+   * before more values of the same series arrive. collectd's rrdtool plugin
+   * drops values that race with the creation of their file. */
+  int pause;
 };
 
 static void say(log_source_t *s, int sev, const char *fmt, ...)
@@ -149,6 +154,7 @@ static void emit_block(log_source_t *s, const log_block_t *b) {
     return;
   }
   s->last_emitted = b->generated;
+  int new_series = 0;
   for (size_t i = 0; i < b->count; i++) {
     const block_entry_t *e = &b->entries[i];
     int port = resolve_port(s, e);
@@ -160,6 +166,10 @@ static void emit_block(log_source_t *s, const log_block_t *b) {
       continue;
     uint64_t total[SERIES_NCOUNTERS];
     series_totals(s->series, sr, total);
+    if (!sr->dispatched) {
+      sr->dispatched = 1;
+      new_series = 1;
+    }
     its_value_t v = {
         .proto = e->proto,
         .port = port,
@@ -174,6 +184,8 @@ static void emit_block(log_source_t *s, const log_block_t *b) {
     s->cfg.emit(s->cfg.ud, &v);
   }
   s->emitted_this_read++;
+  if (new_series)
+    s->pause = 1;
 }
 
 static int copy_block(log_block_t *dst, const log_block_t *src) {
@@ -253,7 +265,7 @@ static void on_block(void *ud, const log_block_t *b) {
   emit_block(s, b);
 }
 
-static void on_line(void *ud, const char *line, size_t len, uint64_t line_no) {
+static int on_line(void *ud, const char *line, size_t len, uint64_t line_no) {
   log_source_t *s = ud;
   iptraf_line_t l;
   s->stats.lines++;
@@ -266,14 +278,14 @@ static void on_line(void *ud, const char *line, size_t len, uint64_t line_no) {
   if (memchr(line, '\0', len) != NULL) {
     s->stats.bad_lines++;
     warn_line(s, line_no, "NUL bytes in the line, skipped");
-    return;
+    return 0;
   }
   if (iptraf_line_parse(line, len, &l) != 0) {
     s->stats.bad_lines++;
     char what[256];
     snprintf(what, sizeof(what), "%s, line skipped", l.error);
     warn_line(s, line_no, what);
-    return;
+    return 0;
   }
   block_note_t note = block_assembler_feed(&s->blocks, &l, line_no, on_block, s);
   switch (note) {
@@ -296,6 +308,7 @@ static void on_line(void *ud, const char *line, size_t len, uint64_t line_no) {
   default:
     break;
   }
+  return s->pause;
 }
 
 log_source_t *log_source_new(const log_source_config_t *cfg) {
@@ -338,6 +351,7 @@ int log_source_read(log_source_t *s, time_t now) {
                          .ud = s};
   s->now = now;
   s->emitted_this_read = 0;
+  s->pause = 0;
 
   if (!s->first_read_done) {
     s->first_read_done = 1;
@@ -348,7 +362,8 @@ int log_source_read(log_source_t *s, time_t now) {
   s->stats.bytes += got;
 
   /* An unfinished block that stopped growing: iptraf died writing it. */
-  if (block_assembler_pending(&s->blocks) && (got == 0 || s->catching_up)) {
+  if (!s->pause && block_assembler_pending(&s->blocks) &&
+      (got == 0 || s->catching_up)) {
     time_t mtime = log_tail_mtime(&s->tail);
     if (mtime > 0 && now - mtime >= s->cfg.incomplete_block_timeout)
       block_assembler_flush(&s->blocks, on_block, s);

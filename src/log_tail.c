@@ -70,16 +70,19 @@ static int keep_partial(log_tail_t *t, const char *p, size_t n) {
   return 0;
 }
 
-static void split_lines(log_tail_t *t, const char *buf, size_t n,
-                        const tail_callbacks_t *cb) {
+/* Splits a chunk read at file offset `at`. Returns non-zero when the line
+ * callback asked to pause; t->offset is then just past that line. */
+static int split_lines(log_tail_t *t, const char *buf, size_t n, off_t at,
+                       const tail_callbacks_t *cb) {
   const char *p = buf, *end = buf + n;
+  int stop = 0;
   while (p < end) {
     const char *nl = memchr(p, '\n', (size_t)(end - p));
     if (nl == NULL) {
       if (!t->discarding && keep_partial(t, p, (size_t)(end - p)) != 0)
         say(cb, TAIL_ERROR, "%s: out of memory holding a partial line",
             t->path);
-      return;
+      return 0;
     }
     t->line_no++;
     if (t->discarding) {
@@ -96,7 +99,7 @@ static void split_lines(log_tail_t *t, const char *buf, size_t n,
             "%s line %llu: line longer than %zu bytes, skipped", t->path,
             (unsigned long long)t->line_no, t->max_line);
       } else {
-        cb->on_line(cb->ud, t->partial, t->partial_len, t->line_no);
+        stop = cb->on_line(cb->ud, t->partial, t->partial_len, t->line_no);
       }
       t->partial_len = 0;
     } else if ((size_t)(nl - p) > t->max_line) {
@@ -105,10 +108,15 @@ static void split_lines(log_tail_t *t, const char *buf, size_t n,
           "%s line %llu: line longer than %zu bytes, skipped", t->path,
           (unsigned long long)t->line_no, t->max_line);
     } else {
-      cb->on_line(cb->ud, p, (size_t)(nl - p), t->line_no);
+      stop = cb->on_line(cb->ud, p, (size_t)(nl - p), t->line_no);
     }
     p = nl + 1;
+    if (stop) {
+      t->offset = at + (off_t)(p - buf);
+      return 1;
+    }
   }
+  return 0;
 }
 
 /* Reads from the open file until EOF. */
@@ -135,9 +143,14 @@ static uint64_t drain(log_tail_t *t, const tail_callbacks_t *cb) {
     }
     if (n == 0)
       break;
+    off_t at = t->offset;
     t->offset += n;
+    if (split_lines(t, buf, (size_t)n, at, cb)) {
+      total += (uint64_t)(t->offset - at);
+      t->paused = 1;
+      break;
+    }
     total += (uint64_t)n;
-    split_lines(t, buf, (size_t)n, cb);
   }
   t->bytes_read_total += total;
   return total;
@@ -200,7 +213,10 @@ uint64_t log_tail_read(log_tail_t *t, const tail_callbacks_t *cb) {
     t->ever_opened = 1;
   }
 
+  t->paused = 0;
   total += drain(t, cb);
+  if (t->paused)
+    return total;
 
   /* Has the name moved on to another file? */
   if (stat(t->path, &st) == 0 && (st.st_dev != t->dev || st.st_ino != t->ino)) {
@@ -209,6 +225,8 @@ uint64_t log_tail_read(log_tail_t *t, const tail_callbacks_t *cb) {
      * iptraf-ng) goes on writing the renamed file. */
     if (S_ISREG(st.st_mode) && st.st_size > 0) {
       total += drain(t, cb);
+      if (t->paused)
+        return total;
       if (t->partial_len > 0 || t->discarding)
         say(cb, TAIL_WARNING,
             "%s: the rotated file ended in an unfinished line, skipped",

@@ -17,8 +17,10 @@ typedef enum {
   TAIL_INFO = 6,
 } tail_severity_t;
 
-typedef void (*tail_line_cb_t)(void *ud, const char *line, size_t len,
-                               uint64_t line_no);
+/* Returns non-zero to stop reading right after this line (back-pressure:
+ * the rest is read on the next call). */
+typedef int (*tail_line_cb_t)(void *ud, const char *line, size_t len,
+                              uint64_t line_no);
 typedef void (*tail_msg_cb_t)(void *ud, tail_severity_t sev, const char *msg);
 /* A new file is about to be read from its start (rotation, re-creation,
  * truncation): line numbers restart. */
@@ -47,6 +49,7 @@ typedef struct {
   int open_reported_missing;
   uint64_t bytes_read_total;
   uint64_t lines_too_long;
+  int paused;            /* the line callback asked to stop */
 } log_tail_t;
 
 int log_tail_init(log_tail_t *t, const char *path, size_t max_line);

@@ -18,6 +18,7 @@ typedef struct series_s {
   uint64_t base[SERIES_NCOUNTERS];     /* sum of earlier runs' last values */
   uint64_t last[SERIES_NCOUNTERS];     /* last value in run `run` */
   uint64_t run;
+  int dispatched; /* emitted at least once since start */
   struct series_s *next_named;
 } series_t;
 

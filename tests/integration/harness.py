@@ -1,0 +1,191 @@
+"""Run a real collectd (Debian's collectd-core) with the built plugin.
+
+The plugin under test is copied (collectd refuses a PluginDir of symlinks)
+into a private plugin directory. collectd writes with the csv plugin (raw
+counters, StoreRates false) and the rrdtool plugin; tests read both back.
+"""
+import glob
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+DATA = os.path.join(REPO, "tests", "data")
+HOST = "testhost"
+
+
+def plugin_path():
+    p = os.environ.get("ITS_PLUGIN") or os.path.join(REPO, ".libs", "iptraf_services.so")
+    if not os.path.exists(p):
+        raise RuntimeError("plugin not built: %s (run make first)" % p)
+    return p
+
+
+class Collectd:
+    """collectd -f with csv + rrdtool + logfile and an iptraf_services block."""
+
+    def __init__(self, workdir, plugin_block, interval=1, extra="", tz="UTC",
+                 rrd_step=None, load_plugin=True):
+        self.dir = workdir
+        os.makedirs(workdir, exist_ok=True)
+        self.csv_dir = os.path.join(workdir, "csv")
+        self.rrd_dir = os.path.join(workdir, "rrd")
+        self.log_path = os.path.join(workdir, "collectd.log")
+        self.plugin_dir = os.path.join(workdir, "plugins")
+        os.makedirs(self.plugin_dir, exist_ok=True)
+        shutil.copy(plugin_path(), os.path.join(self.plugin_dir, "iptraf_services.so"))
+        self.conf = os.path.join(workdir, "collectd.conf")
+        step = "StepSize %d\n  HeartBeat %d" % (rrd_step, 2 * rrd_step) if rrd_step else ""
+        with open(self.conf, "w") as f:
+            f.write("""Hostname "%(host)s"
+FQDNLookup false
+Interval %(interval)s
+BaseDir "%(dir)s"
+PIDFile "%(dir)s/collectd.pid"
+TypesDB "/usr/share/collectd/types.db"
+PluginDir "/usr/lib/collectd"
+LoadPlugin logfile
+<Plugin logfile>
+  LogLevel "info"
+  File "%(log)s"
+  Timestamp true
+</Plugin>
+LoadPlugin csv
+<Plugin csv>
+  DataDir "%(csv)s"
+  StoreRates false
+</Plugin>
+LoadPlugin rrdtool
+<Plugin rrdtool>
+  DataDir "%(rrd)s"
+  CacheTimeout 0
+  %(step)s
+</Plugin>
+%(extra)s
+PluginDir "%(plugins)s"
+%(load)s
+%(block)s
+""" % dict(host=HOST, interval=interval, dir=workdir, log=self.log_path,
+           csv=self.csv_dir, rrd=self.rrd_dir, plugins=self.plugin_dir,
+           block=plugin_block, extra=extra, step=step,
+           load="LoadPlugin iptraf_services" if load_plugin else ""))
+        self.env = dict(os.environ, TZ=tz)
+        self.proc = None
+
+    def start(self, wait_for="Initialization complete"):
+        self.proc = subprocess.Popen(["/usr/sbin/collectd", "-f", "-C", self.conf],
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     env=self.env)
+        if wait_for:
+            self.wait_log(wait_for, timeout=15)
+        return self
+
+    def log(self):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def wait_log(self, text, timeout=10):
+        end = time.time() + timeout
+        while time.time() < end:
+            if text in self.log():
+                return True
+            if self.proc and self.proc.poll() is not None:
+                out = self.proc.stdout.read().decode(errors="replace")
+                raise RuntimeError("collectd exited (%s): %s\n%s" % (self.proc.returncode, out, self.log()))
+            time.sleep(0.05)
+        raise TimeoutError("%r not in collectd's log:\n%s" % (text, self.log()))
+
+    def stop(self, timeout=10):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise RuntimeError("collectd did not stop within %ss" % timeout)
+        return self.proc.returncode if self.proc else None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    # --- reading what collectd wrote -------------------------------------
+    def csv_rows(self, instance, type_, type_instance):
+        """[(epoch, rx, tx)] from the csv plugin, in file order."""
+        pat = os.path.join(self.csv_dir, HOST, "iptraf_services-%s" % instance,
+                           "%s-%s-*" % (type_, type_instance))
+        rows = []
+        for path in sorted(glob.glob(pat)):
+            with open(path) as f:
+                for line in f:
+                    if line.startswith("epoch"):
+                        continue
+                    parts = line.strip().split(",")
+                    if len(parts) == 3:
+                        rows.append((int(float(parts[0])), int(float(parts[1])), int(float(parts[2]))))
+        return rows
+
+    def wait_rows(self, instance, type_, type_instance, n, timeout=10):
+        end = time.time() + timeout
+        while True:
+            rows = self.csv_rows(instance, type_, type_instance)
+            if len(rows) >= n or time.time() > end:
+                return rows
+            time.sleep(0.05)
+
+    def series(self, instance):
+        """Set of type-type_instance names written for an instance."""
+        d = os.path.join(self.csv_dir, HOST, "iptraf_services-%s" % instance)
+        names = set()
+        for p in glob.glob(os.path.join(d, "*")):
+            base = os.path.basename(p)
+            names.add(base[:-11])  # strip -YYYY-MM-DD
+        return names
+
+    def rrd_path(self, instance, type_, type_instance):
+        return os.path.join(self.rrd_dir, HOST, "iptraf_services-%s" % instance,
+                            "%s-%s.rrd" % (type_, type_instance))
+
+
+def rrd_lastupdate(path):
+    """(time, {ds: value}) from `rrdtool lastupdate`."""
+    out = subprocess.run(["rrdtool", "lastupdate", path], check=True,
+                         capture_output=True, text=True).stdout
+    lines = [l for l in out.splitlines() if l.strip()]
+    names = lines[0].split()
+    t, vals = lines[-1].split(":", 1)
+    return int(t), dict(zip(names, [int(float(v)) for v in vals.split()]))
+
+
+def ctime(t):
+    """iptraf's timestamp format (ctime(3) in UTC, as the tests run collectd with TZ=UTC)."""
+    return time.strftime("%a %b %e %H:%M:%S %Y", time.gmtime(t))
+
+
+def started_line(t):
+    return "%s; ******** TCP/UDP service monitor started ********\n" % ctime(t)
+
+
+def block_text(t, entries, running=60, rate=True):
+    """entries: [(proto, port, in_p, in_b, out_p, out_b)] -> an iptraf-ng block."""
+    out = ["\n*** TCP/UDP traffic log, generated %s\n\n" % ctime(t)]
+    for proto, port, ip, ib, op, ob in entries:
+        r = (lambda: ",      0.00 kbps") if rate else (lambda: "")
+        out.append("%s/%s: %d packets, %d bytes total%s; %d packets, %d bytes incoming%s; "
+                   "%d packets, %d bytes outgoing%s\n\n"
+                   % (proto.upper(), port, ip + op, ib + ob, r(), ip, ib, r(), op, ob, r()))
+    out.append("\nRunning time: %d seconds\n" % running)
+    return "".join(out)
+
+
+def append(path, text):
+    with open(path, "a") as f:
+        f.write(text)

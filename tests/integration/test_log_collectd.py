@@ -1,0 +1,259 @@
+"""The log source inside a real collectd: exact values and timestamps in the
+csv and rrdtool plugins' files, while the test writes the log block by block."""
+import os
+import shutil
+import time
+
+import pytest
+
+from harness import (DATA, Collectd, append, block_text, rrd_lastupdate,
+                     started_line)
+
+
+def log_block(path, extra=""):
+    return '<Plugin iptraf_services>\n  <Log "%s">\n    Instance "t"\n%s  </Log>\n</Plugin>\n' % (path, extra)
+
+
+@pytest.fixture
+def t0():
+    # Whole minutes in the recent past: blocks every 60 s.
+    return (int(time.time()) // 60) * 60 - 3600
+
+
+def test_blocks_are_dispatched_once_with_exact_values_and_times(tmp_path, t0):
+    log = str(tmp_path / "tcp_udp_services-eth0.log")
+    append(log, started_line(t0))
+    append(log, block_text(t0 + 60, [("tcp", 22, 10, 1000, 5, 500),
+                                     ("udp", 53, 2, 200, 2, 300),
+                                     ("tcp", 53, 1, 60, 1, 40)]))
+    cd = Collectd(str(tmp_path / "cd"), log_block(log))
+    with cd:
+        rows = cd.wait_rows("t", "if_octets", "tcp-22", 1)
+        assert rows == [(t0 + 60, 1000, 500)]
+        assert cd.wait_rows("t", "if_packets", "tcp-22", 1) == [(t0 + 60, 10, 5)]
+        # TCP and UDP on one port are separate series.
+        assert cd.wait_rows("t", "if_octets", "udp-53", 1) == [(t0 + 60, 200, 300)]
+        assert cd.wait_rows("t", "if_octets", "tcp-53", 1) == [(t0 + 60, 60, 40)]
+
+        # Half a block: nothing until it is complete.
+        text = block_text(t0 + 120, [("tcp", 22, 30, 3000, 15, 1500),
+                                     ("udp", 53, 4, 400, 4, 600),
+                                     ("tcp", 53, 1, 60, 1, 40)])
+        cut = text.index("bytes incoming") + 3
+        append(log, text[:cut])
+        time.sleep(2.5)
+        assert cd.csv_rows("t", "if_octets", "tcp-22") == [(t0 + 60, 1000, 500)]
+        append(log, text[cut:])
+        rows = cd.wait_rows("t", "if_octets", "tcp-22", 2)
+        assert rows == [(t0 + 60, 1000, 500), (t0 + 120, 3000, 1500)]
+        assert cd.wait_rows("t", "if_packets", "udp-53", 2)[-1] == (t0 + 120, 4, 4)
+
+        # No new block: nothing more is dispatched.
+        time.sleep(2.5)
+        assert len(cd.csv_rows("t", "if_octets", "tcp-22")) == 2
+        assert cd.series("t") == {"if_octets-tcp-22", "if_packets-tcp-22",
+                                  "if_octets-udp-53", "if_packets-udp-53",
+                                  "if_octets-tcp-53", "if_packets-tcp-53"}
+
+    rrd = cd.rrd_path("t", "if_octets", "tcp-22")
+    last_time, values = rrd_lastupdate(rrd)
+    assert last_time == t0 + 120
+    assert values == {"rx": 3000, "tx": 1500}
+    assert rrd_lastupdate(cd.rrd_path("t", "if_packets", "udp-53")) == (t0 + 120, {"rx": 4, "tx": 4})
+    assert cd.proc.returncode == 0
+    assert "iptraf_services" in cd.log() and "following" in cd.log()
+
+
+def test_restart_continues_on_top_and_default_instance(tmp_path, t0):
+    log = str(tmp_path / "tcp_udp_services-eth1.log")
+    append(log, started_line(t0))
+    append(log, block_text(t0 + 60, [("tcp", 80, 10, 1000, 20, 50000)]))
+    cfg = '<Plugin iptraf_services>\n  <Log "%s">\n  </Log>\n</Plugin>\n' % log
+    cd = Collectd(str(tmp_path / "cd"), cfg)
+    with cd:
+        assert cd.wait_rows("eth1", "if_octets", "tcp-80", 1) == [(t0 + 60, 1000, 50000)]
+        # iptraf stops and starts again: counters from zero in the log.
+        append(log, "%s; ******** TCP/UDP service monitor stopped ********\n"
+               % started_line(t0 + 70)[:24])
+        append(log, started_line(t0 + 80))
+        append(log, block_text(t0 + 140, [("tcp", 80, 1, 100, 2, 5000)]))
+        rows = cd.wait_rows("eth1", "if_octets", "tcp-80", 2)
+        assert rows[-1] == (t0 + 140, 1100, 55000)
+        assert cd.wait_rows("eth1", "if_packets", "tcp-80", 2)[-1] == (t0 + 140, 11, 22)
+    assert rrd_lastupdate(cd.rrd_path("eth1", "if_octets", "tcp-80")) == (t0 + 140, {"rx": 1100, "tx": 55000})
+
+
+def test_rotation_rename_usr1_and_logrotate_without_signal(tmp_path, t0):
+    log = str(tmp_path / "svc.log")
+    append(log, started_line(t0))
+    append(log, block_text(t0 + 60, [("tcp", 22, 1, 100, 1, 100)]))
+    cd = Collectd(str(tmp_path / "cd"), log_block(log))
+    with cd:
+        cd.wait_rows("t", "if_octets", "tcp-22", 1)
+        # Debian's logrotate: rename, create an empty file, no signal.
+        os.rename(log, log + ".1")
+        open(log, "w").close()
+        append(log + ".1", block_text(t0 + 120, [("tcp", 22, 2, 200, 2, 200)]))
+        assert cd.wait_rows("t", "if_octets", "tcp-22", 2)[-1] == (t0 + 120, 200, 200)
+        # SIGUSR1 later: iptraf-ng closes the renamed file and reopens the name.
+        append(log + ".1", "%s; ***** USR1 signal received, preparing to reopen log file *****\n"
+               % started_line(t0 + 150)[:24])
+        append(log, "%s; ***** Logfile reopened *****\n" % started_line(t0 + 180)[:24])
+        append(log, block_text(t0 + 180, [("tcp", 22, 3, 300, 3, 300)]))
+        assert cd.wait_rows("t", "if_octets", "tcp-22", 3)[-1] == (t0 + 180, 300, 300)
+        # copytruncate
+        shutil.copy(log, log + ".2")
+        with open(log, "w"):
+            pass
+        time.sleep(1.5)
+        append(log, block_text(t0 + 240, [("tcp", 22, 4, 400, 4, 400)]))
+        assert cd.wait_rows("t", "if_octets", "tcp-22", 4)[-1] == (t0 + 240, 400, 400)
+        # Deleted, then created again by a new iptraf run.
+        os.unlink(log)
+        time.sleep(1.5)
+        append(log, started_line(t0 + 250))
+        append(log, block_text(t0 + 300, [("tcp", 22, 1, 50, 1, 60)]))
+        assert cd.wait_rows("t", "if_octets", "tcp-22", 5)[-1] == (t0 + 300, 450, 460)
+        rows = cd.csv_rows("t", "if_octets", "tcp-22")
+        assert [r[0] for r in rows] == [t0 + 60, t0 + 120, t0 + 180, t0 + 240, t0 + 300]
+    assert "was rotated" in cd.log()
+    assert "truncated" in cd.log()
+
+
+def test_missing_file_is_picked_up_when_it_appears(tmp_path, t0):
+    log = str(tmp_path / "later.log")
+    cd = Collectd(str(tmp_path / "cd"), log_block(log))
+    with cd:
+        cd.wait_log("does not exist (yet)")
+        time.sleep(2)
+        assert cd.log().count("does not exist") == 1
+        append(log, started_line(t0))
+        append(log, block_text(t0 + 60, [("udp", 123, 5, 380, 5, 380)]))
+        append(log, block_text(t0 + 120, [("udp", 123, 6, 456, 6, 456)]))
+        rows = cd.wait_rows("t", "if_octets", "udp-123", 2)
+        assert rows == [(t0 + 60, 380, 380), (t0 + 120, 456, 456)]
+
+
+def test_permission_denied_is_reported_and_retried(tmp_path, t0):
+    # collectd runs as root here; a directory in the way of the path gives
+    # the same "cannot open / not a regular file" path through the code.
+    log = str(tmp_path / "dir.log")
+    os.mkdir(log)
+    cd = Collectd(str(tmp_path / "cd"), log_block(log))
+    with cd:
+        cd.wait_log("is not a regular file")
+        os.rmdir(log)
+        append(log, started_line(t0))
+        append(log, block_text(t0 + 60, [("tcp", 25, 1, 10, 1, 20)]))
+        assert cd.wait_rows("t", "if_octets", "tcp-25", 1) == [(t0 + 60, 10, 20)]
+        assert cd.log().count("is not a regular file") == 1
+
+
+def test_crash_mid_block_counts_complete_lines(tmp_path):
+    log = str(tmp_path / "crash.log")
+    shutil.copy(os.path.join(DATA, "crash-mid-block.log"), log)
+    old = time.time() - 3600
+    os.utime(log, (old, old))
+    cd = Collectd(str(tmp_path / "cd"),
+                  log_block(log, '    Port "udp/1-3" "udp/458-460"\n'), tz="UTC")
+    with cd:
+        rows = cd.wait_rows("t", "if_octets", "udp-458", 1)
+        assert rows == [(1795971031, 76, 0)]  # Sun Nov 29 16:50:31 2026 UTC
+        assert cd.wait_rows("t", "if_packets", "udp-1", 1) == [(1795971031, 2, 0)]
+        time.sleep(1.5)
+        assert cd.series("t") == {"if_octets-udp-%d" % p for p in (1, 2, 3, 458)} | \
+                                 {"if_packets-udp-%d" % p for p in (1, 2, 3, 458)}
+        assert "unfinished" in cd.log()
+
+
+def test_samples_catch_up_last_block_and_service_names(tmp_path):
+    log = str(tmp_path / "tcp_udp_services-lo.log")
+    shutil.copy(os.path.join(DATA, "runA-after-rotation-then-runB.log"), log)
+    cd = Collectd(str(tmp_path / "cd"), '<Plugin iptraf_services>\n <Log "%s">\n </Log>\n</Plugin>\n' % log)
+    with cd:
+        # Only the last block (16:49:06); run A's counts carried under run B's.
+        rows = cd.wait_rows("lo", "if_octets", "tcp-80", 1)
+        time.sleep(1)
+        assert cd.csv_rows("lo", "if_octets", "tcp-80") == [(1795970946, 4488 + 1226, 804920 + 201256)]
+        assert cd.wait_rows("lo", "if_octets", "tcp-139", 1) == [(1795970946, 120, 80)]  # netbios-ss
+        assert cd.wait_rows("lo", "if_octets", "tcp-8080", 1) == [(1795970946, 1844 + 1026, 202300 + 101046)]
+        assert cd.wait_rows("lo", "if_packets", "udp-7", 1) == [(1795970946, 44, 44)]
+        assert cd.wait_rows("lo", "if_octets", "tcp-7", 1) == [(1795970946, 4280, 3864)]
+        assert cd.wait_rows("lo", "if_octets", "udp-1023", 1) == [(1795970946, 152, 0)]
+        time.sleep(0.5)
+        assert cd.series("lo") == {"%s-%s" % (t, s) for t in ("if_octets", "if_packets")
+                                   for s in ("tcp-80", "udp-7", "tcp-8080", "tcp-139", "udp-1023", "tcp-7")}
+
+
+def test_replay_history_writes_every_block_in_order(tmp_path):
+    log = str(tmp_path / "tcp_udp_services-lo.log")
+    shutil.copy(os.path.join(DATA, "runA-after-rotation-then-runB.log"), log)
+    cd = Collectd(str(tmp_path / "cd"),
+                  '<Plugin iptraf_services>\n <Log "%s">\n  ReplayHistory true\n  Port "tcp/http" "udp/500"\n </Log>\n</Plugin>\n' % log)
+    with cd:
+        rows = cd.wait_rows("lo", "if_octets", "tcp-80", 5)
+        assert rows == [(1795970881, 3262, 603664), (1795970897, 4488, 804920),
+                        (1795970909, 4488, 804920), (1795970930, 4488 + 1226, 804920 + 201256),
+                        (1795970946, 4488 + 1226, 804920 + 201256)]
+        assert cd.wait_rows("lo", "if_octets", "udp-500", 3) == [
+            (1795970881, 468, 468), (1795970897, 468, 468), (1795970909, 468, 468)]
+        time.sleep(0.5)
+        assert cd.series("lo") == {"if_octets-tcp-80", "if_packets-tcp-80",
+                                   "if_octets-udp-500", "if_packets-udp-500"}
+    last, vals = rrd_lastupdate(cd.rrd_path("lo", "if_octets", "tcp-80"))
+    assert (last, vals) == (1795970946, {"rx": 5714, "tx": 1006176})
+
+
+def test_collectd_restart_keeps_series_continuous(tmp_path, t0):
+    log = str(tmp_path / "r.log")
+    append(log, started_line(t0))
+    append(log, block_text(t0 + 60, [("tcp", 443, 1, 100, 1, 1000)]))
+    append(log, started_line(t0 + 70))
+    append(log, block_text(t0 + 130, [("tcp", 443, 2, 200, 2, 2000)]))
+    work = str(tmp_path / "cd")
+    with Collectd(work, log_block(log)) as cd:
+        assert cd.wait_rows("t", "if_octets", "tcp-443", 1) == [(t0 + 130, 300, 3000)]
+    append(log, block_text(t0 + 190, [("tcp", 443, 3, 300, 3, 3000)]))
+    with Collectd(work, log_block(log)) as cd:
+        rows = cd.wait_rows("t", "if_octets", "tcp-443", 2)
+        assert rows == [(t0 + 130, 300, 3000), (t0 + 190, 400, 4000)]
+    assert rrd_lastupdate(cd.rrd_path("t", "if_octets", "tcp-443")) == (t0 + 190, {"rx": 400, "tx": 4000})
+
+
+def test_two_logs_at_once(tmp_path, t0):
+    a, b = str(tmp_path / "tcp_udp_services-eth0.log"), str(tmp_path / "tcp_udp_services-eth1.log")
+    for p, v in ((a, 111), (b, 222)):
+        append(p, started_line(t0))
+        append(p, block_text(t0 + 60, [("tcp", 22, 1, v, 1, v)]))
+    cfg = '<Plugin iptraf_services>\n <Log "%s">\n </Log>\n <Log "%s">\n </Log>\n</Plugin>\n' % (a, b)
+    with Collectd(str(tmp_path / "cd"), cfg) as cd:
+        assert cd.wait_rows("eth0", "if_octets", "tcp-22", 1) == [(t0 + 60, 111, 111)]
+        assert cd.wait_rows("eth1", "if_octets", "tcp-22", 1) == [(t0 + 60, 222, 222)]
+
+
+@pytest.mark.parametrize("body,expect", [
+    ('<Log "%(log)s">\n Port "tcp/nosuchservice"\n</Log>', 'option "Port": "tcp/nosuchservice": no tcp service named'),
+    ('<Log "%(log)s">\n Port "tcp/70000"\n</Log>', '"tcp/70000": ports are 0 to 65535'),
+    ('<Log "%(log)s">\n Frobnicate true\n</Log>', 'unknown option "Frobnicate"'),
+    ('<Log "%(log)s">\n ReplayHistory "yes please"\n</Log>', 'option "ReplayHistory" takes true or false'),
+    ('<Log "%(log)s">\n</Log>\n<Log "%(log)s">\n</Log>', 'is configured twice'),
+    ('<Log "%(log)s">\n Interval -1\n</Log>', 'option "Interval": -1 is out of range'),
+    ('<Log>\n</Log>', "<Log> needs the log file's path"),
+    ('Bogus 1', 'unknown option "Bogus"'),
+])
+def test_config_errors_are_named_and_stop_the_plugin(tmp_path, t0, body, expect):
+    log = str(tmp_path / "tcp_udp_services-eth0.log")
+    append(log, started_line(t0))
+    append(log, block_text(t0 + 60, [("tcp", 22, 1, 1, 1, 1)]))
+    cfg = "<Plugin iptraf_services>\n%s\n</Plugin>\n" % (body % {"log": log})
+    cd = Collectd(str(tmp_path / "cd"), cfg)
+    cd.start(wait_for=None)
+    try:
+        cd.wait_log(expect)
+        cd.wait_log("Initialization complete")
+        time.sleep(1.5)
+        assert "iptraf_services: not started" in cd.log()
+        assert not os.path.exists(os.path.join(cd.csv_dir, "testhost", "iptraf_services-eth0"))
+        assert cd.proc.poll() is None  # collectd itself keeps running
+    finally:
+        cd.stop()

@@ -261,7 +261,10 @@ static int its_config(oconfig_item_t *ci) {
       CONFIG_ERROR("unknown option \"%s\" in <Plugin %s> (known: <Log>)",
                    c->key, PLUGIN_NAME);
   }
-  return config_errors ? -1 : 0;
+  /* Errors make init fail, which unloads this plugin alone: returning -1
+   * here would make collectd refuse to start, taking every other plugin of
+   * the host's monitoring down with it. */
+  return 0;
 }
 
 static void on_log_message(void *ud, int severity, const char *msg) {

@@ -238,7 +238,7 @@ def test_two_logs_at_once(tmp_path, t0):
     ('<Log "%(log)s">\n ReplayHistory "yes please"\n</Log>', 'option "ReplayHistory" takes true or false'),
     ('<Log "%(log)s">\n</Log>\n<Log "%(log)s">\n</Log>', 'is configured twice'),
     ('<Log "%(log)s">\n Interval -1\n</Log>', 'option "Interval": -1 is out of range'),
-    ('<Log>\n</Log>', "<Log> needs the log file's path"),
+    ('<Log "">\n</Log>', "<Log> needs the log file's path"),
     ('Bogus 1', 'unknown option "Bogus"'),
 ])
 def test_config_errors_are_named_and_stop_the_plugin(tmp_path, t0, body, expect):

@@ -212,8 +212,9 @@ class IptrafNg(object):
     """iptraf-ng service monitor on lo in a private network namespace."""
 
     def __init__(self, workdir, interval=3, logfile=None, env=None,
-                 extra_ports=(8080,)):
+                 extra_ports=(8080,), servnames=False):
         global _instances
+        self.servnames = bool(servnames)
         self.workdir = os.path.abspath(workdir)
         self.interval = int(interval)
         if not 1 <= self.interval:
@@ -315,7 +316,7 @@ class IptrafNg(object):
         os.makedirs(self.workpath, exist_ok=True)
         os.makedirs(self.logdir, exist_ok=True)
         os.makedirs(os.path.dirname(self.log_path), exist_ok=True)
-        write_config(self.workpath, self.interval, servnames=False,
+        write_config(self.workpath, self.interval, servnames=self.servnames,
                      extra_ports=self.extra_ports)
 
         # iptraf-ng truncates the log file name to 79 characters.

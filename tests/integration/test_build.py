@@ -1,0 +1,44 @@
+"""make install puts the plugin where collectd finds it; configure names the
+Debian package of a missing dependency."""
+import os
+import subprocess
+
+from harness import REPO
+
+
+def test_make_install_layout(tmp_path):
+    dest = str(tmp_path / "root")
+    subprocess.run(["make", "install", "DESTDIR=" + dest], cwd=REPO, check=True,
+                   stdout=subprocess.DEVNULL)
+    so = os.path.join(dest, "usr/lib/collectd/iptraf_services.so")
+    assert os.path.isfile(so)
+    assert not os.path.exists(os.path.join(dest, "usr/lib/collectd/iptraf_services.la"))
+    conf = os.path.join(dest, "etc/collectd/collectd.conf.d/iptraf_services.conf")
+    assert os.path.isfile(conf)
+    assert "LoadPlugin iptraf_services" in open(conf).read()
+    # The installed file is what collectd loads: it exports module_register.
+    syms = subprocess.run(["nm", "-D", "--defined-only", so], capture_output=True,
+                          text=True, check=True).stdout
+    assert " module_register" in syms
+    # Every undefined symbol from collectd is one the daemon exports.
+    undefined = subprocess.run(["nm", "-D", "--undefined-only", so], capture_output=True,
+                               text=True, check=True).stdout.split()
+    exported = set(subprocess.run(["nm", "-D", "--defined-only", "/usr/sbin/collectd"],
+                                  capture_output=True, text=True, check=True).stdout.split())
+    ours = [s for s in undefined if s.startswith(("plugin_", "cf_util", "sstrncpy", "hostname_g"))]
+    assert ours and all(s in exported for s in ours)
+
+
+def test_configure_names_the_missing_package(tmp_path):
+    # A private copy of what configure needs: the source tree is configured
+    # already, and autoconf refuses a second configuration next to it.
+    import shutil
+    src = tmp_path / "src"
+    shutil.copytree(os.path.join(REPO, "build-aux"), str(src / "build-aux"))
+    os.makedirs(str(src / "src"))
+    for f in ("configure", "Makefile.in", "src/its_config.h.in", "src/iptraf_services.c"):
+        shutil.copy(os.path.join(REPO, f), str(src / f))
+    r = subprocess.run(["./configure", "--with-collectd-include=/nonexistent"],
+                       cwd=str(src), capture_output=True, text=True)
+    assert r.returncode != 0
+    assert "apt-get install collectd-dev" in r.stderr

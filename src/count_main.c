@@ -1,0 +1,327 @@
+/* iptraf-services-count: what would the plugin report? The same decoder and
+ * counting core as the plugin, on a capture file, a live interface or an
+ * iptraf log. Prints "proto port dir packets bytes" (bytes are IP bytes). */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture_open.h"
+#include "log_source.h"
+#include "port_counters.h"
+#include "portspec.h"
+#include "services.h"
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: iptraf-services-count [-p PORTSPEC]... (-r FILE.pcap | -i "
+          "IFACE -t SECONDS | -l IPTRAF.LOG)\n"
+          "  -p PORTSPEC  tcp/N, udp/N, N, tcp/N-M, tcp/NAME (repeatable;\n"
+          "               default tcp/0-1023 and udp/0-1023)\n"
+          "  -r FILE      count a capture file\n"
+          "  -i IFACE     capture live on IFACE (or \"any\") for -t SECONDS\n"
+          "  -B MIB       live capture ring size (default 32)\n"
+          "  -l LOG       report an iptraf service-monitor log's totals\n"
+          "Prints proto, port, dir (in/out), packets, bytes (IP bytes), one\n"
+          "row per (protocol, port, direction) with traffic.\n");
+}
+
+typedef struct {
+  its_proto_t proto;
+  int port;
+  char name[ITS_SERVICE_NAME_MAX + 1];
+  uint64_t ip, ib, op, ob;
+} row_t;
+
+static row_t *rows;
+static size_t nrows, caprows;
+
+static row_t *row_for(its_proto_t proto, int port, const char *name) {
+  for (size_t i = 0; i < nrows; i++)
+    if (rows[i].proto == proto && rows[i].port == port &&
+        (port >= 0 || strcmp(rows[i].name, name) == 0))
+      return &rows[i];
+  if (nrows == caprows) {
+    caprows = caprows ? caprows * 2 : 256;
+    rows = realloc(rows, caprows * sizeof(*rows));
+    if (rows == NULL) {
+      perror("realloc");
+      exit(2);
+    }
+  }
+  row_t *r = &rows[nrows++];
+  memset(r, 0, sizeof(*r));
+  r->proto = proto;
+  r->port = port;
+  if (name)
+    snprintf(r->name, sizeof(r->name), "%s", name);
+  return r;
+}
+
+static int row_cmp(const void *a, const void *b) {
+  const row_t *x = a, *y = b;
+  if (x->proto != y->proto)
+    return x->proto < y->proto ? -1 : 1;
+  if ((x->port < 0) != (y->port < 0))
+    return x->port < 0 ? 1 : -1;
+  if (x->port != y->port)
+    return x->port < y->port ? -1 : 1;
+  return strcmp(x->name, y->name);
+}
+
+static void print_rows(void) {
+  qsort(rows, nrows, sizeof(*rows), row_cmp);
+  printf("proto\tport\tdir\tpackets\tbytes\n");
+  for (size_t i = 0; i < nrows; i++) {
+    const row_t *r = &rows[i];
+    char port[40];
+    if (r->port >= 0)
+      snprintf(port, sizeof(port), "%d", r->port);
+    else
+      snprintf(port, sizeof(port), "%s", r->name);
+    if (r->ip)
+      printf("%s\t%s\tin\t%llu\t%llu\n", its_proto_name(r->proto), port,
+             (unsigned long long)r->ip, (unsigned long long)r->ib);
+    if (r->op)
+      printf("%s\t%s\tout\t%llu\t%llu\n", its_proto_name(r->proto), port,
+             (unsigned long long)r->op, (unsigned long long)r->ob);
+  }
+}
+
+static void rows_from_counters(const port_counters_t *c) {
+  for (uint32_t i = 0; i < c->seen_count; i++) {
+    uint32_t idx = c->seen[i];
+    const port_count_t *pc = &c->ports[idx];
+    row_t *r = row_for(idx >= 65536 ? ITS_PROTO_UDP : ITS_PROTO_TCP,
+                       (int)(idx & 0xffff), NULL);
+    r->ip = pc->in.packets;
+    r->ib = pc->in.bytes;
+    r->op = pc->out.packets;
+    r->ob = pc->out.bytes;
+  }
+}
+
+static void summary(const port_counters_t *c) {
+  fprintf(stderr,
+          "frames %llu; not IP %llu; IP not TCP/UDP %llu; TCP/UDP on no "
+          "monitored port: tcp %llu, udp %llu packets; fragments without "
+          "their first fragment %llu packets (%llu bytes); malformed %llu\n",
+          (unsigned long long)c->frames, (unsigned long long)c->not_ip,
+          (unsigned long long)c->not_tcp_udp.packets,
+          (unsigned long long)c->other[0].packets,
+          (unsigned long long)c->other[1].packets,
+          (unsigned long long)c->frag_unattributed.packets,
+          (unsigned long long)c->frag_unattributed.bytes,
+          (unsigned long long)c->malformed.packets);
+}
+
+typedef struct {
+  port_counters_t *c;
+  int dlt;
+} pcap_ctx_t;
+
+static void on_packet(u_char *user, const struct pcap_pkthdr *h,
+                      const u_char *bytes) {
+  pcap_ctx_t *ctx = (pcap_ctx_t *)user;
+  port_counters_count(ctx->c, ctx->dlt, bytes, h->caplen,
+                      (uint32_t)h->ts.tv_sec);
+}
+
+static int count_file(const char *path, port_counters_t *c) {
+  capture_status_t st;
+  char err[512];
+  pcap_t *p = capture_open_file(path, NULL, &st, err, sizeof(err));
+  if (p == NULL) {
+    fprintf(stderr, "iptraf-services-count: %s\n", err);
+    return 2;
+  }
+  pcap_ctx_t ctx = {c, pcap_datalink(p)};
+  if (pcap_loop(p, -1, on_packet, (u_char *)&ctx) == PCAP_ERROR) {
+    fprintf(stderr, "iptraf-services-count: %s: %s\n", path, pcap_geterr(p));
+    pcap_close(p);
+    return 2;
+  }
+  pcap_close(p);
+  return 0;
+}
+
+static volatile sig_atomic_t interrupted;
+static void on_signal(int sig) {
+  (void)sig;
+  interrupted = 1;
+}
+
+static int count_live(const char *iface, double seconds, int buffer_mib,
+                      port_counters_t *c) {
+  capture_opts_t o = {.device = iface,
+                      .snaplen = 128,
+                      .buffer_bytes = buffer_mib * 1024 * 1024,
+                      .timeout_ms = 100,
+                      .promisc = 0,
+                      .filter = NULL};
+  capture_status_t st;
+  char err[512];
+  pcap_t *p = capture_open_live(&o, &st, err, sizeof(err));
+  if (p == NULL) {
+    fprintf(stderr, "iptraf-services-count: %s: %s%s\n", iface, err,
+            st == CAPTURE_NO_PERMISSION
+                ? " (capturing needs root or CAP_NET_RAW)"
+                : "");
+    return 2;
+  }
+  signal(SIGINT, on_signal);
+  signal(SIGTERM, on_signal);
+  pcap_ctx_t ctx = {c, pcap_datalink(p)};
+  struct timespec start, now;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  /* Non-blocking reads with a short sleep keep the deadline exact. */
+  pcap_setnonblock(p, 1, err);
+  for (;;) {
+    int n = pcap_dispatch(p, -1, on_packet, (u_char *)&ctx);
+    if (n < 0) {
+      fprintf(stderr, "iptraf-services-count: %s: %s\n", iface, pcap_geterr(p));
+      break;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double el = (double)(now.tv_sec - start.tv_sec) +
+                (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+    if (el >= seconds || interrupted)
+      break;
+    if (n == 0)
+      usleep(2000);
+  }
+  /* Drain what the ring still holds. */
+  while (pcap_dispatch(p, -1, on_packet, (u_char *)&ctx) > 0)
+    ;
+  struct pcap_stat ps;
+  if (pcap_stats(p, &ps) == 0)
+    fprintf(stderr, "kernel: %u packets received by the filter, %u dropped\n",
+            ps.ps_recv, ps.ps_drop);
+  pcap_close(p);
+  return 0;
+}
+
+static void on_log_value(void *ud, const its_value_t *v) {
+  (void)ud;
+  row_t *r = row_for(v->proto, v->port, v->name);
+  r->ip = v->in_packets;
+  r->ib = v->in_bytes;
+  r->op = v->out_packets;
+  r->ob = v->out_bytes;
+}
+
+static void on_log_message(void *ud, int sev, const char *msg) {
+  (void)ud;
+  if (sev <= 4)
+    fprintf(stderr, "iptraf-services-count: %s\n", msg);
+}
+
+static int count_log(const char *path, const port_set_t *ports,
+                     const services_t *svc) {
+  if (access(path, R_OK) != 0) {
+    fprintf(stderr, "iptraf-services-count: %s: %s\n", path, strerror(errno));
+    return 2;
+  }
+  log_source_config_t cfg = {.path = path,
+                             .ports = ports,
+                             .services = svc,
+                             .replay_history = 1,
+                             .incomplete_block_timeout = 0,
+                             .default_interval = 10,
+                             .max_line = 65536,
+                             .emit = on_log_value,
+                             .log = on_log_message};
+  log_source_t *s = log_source_new(&cfg);
+  if (s == NULL)
+    return 2;
+  /* Until a read brings nothing new; a cut-off last block counts too. */
+  for (int idle = 0; idle < 2;)
+    idle = log_source_read(s, time(NULL) + 1) > 0 ? 0 : idle + 1;
+  log_source_free(s);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  const char *file = NULL, *iface = NULL, *logpath = NULL;
+  double seconds = -1;
+  int buffer_mib = 32;
+  int have_ports = 0;
+  port_set_t *ports = calloc(1, sizeof(*ports));
+  services_t *svc = services_new();
+  services_load_system(svc);
+
+  int opt;
+  while ((opt = getopt(argc, argv, "p:r:i:t:l:B:h")) != -1) {
+    char err[256];
+    switch (opt) {
+    case 'p':
+      if (portspec_add(ports, optarg, svc, err, sizeof(err)) != 0) {
+        fprintf(stderr, "iptraf-services-count: -p %s\n", err);
+        return 2;
+      }
+      have_ports = 1;
+      break;
+    case 'r':
+      file = optarg;
+      break;
+    case 'i':
+      iface = optarg;
+      break;
+    case 't':
+      seconds = atof(optarg);
+      break;
+    case 'l':
+      logpath = optarg;
+      break;
+    case 'B':
+      buffer_mib = atoi(optarg);
+      if (buffer_mib < 1 || buffer_mib > 4096) {
+        fprintf(stderr, "iptraf-services-count: -B: 1 to 4096 MiB\n");
+        return 2;
+      }
+      break;
+    case 'h':
+      usage(stdout);
+      return 0;
+    default:
+      usage(stderr);
+      return 2;
+    }
+  }
+  if (optind != argc || (!!file + !!iface + !!logpath) != 1 ||
+      (iface && seconds <= 0)) {
+    usage(stderr);
+    return 2;
+  }
+
+  int rc;
+  if (logpath) {
+    rc = count_log(logpath, have_ports ? ports : NULL, svc);
+  } else {
+    if (!have_ports) {
+      port_set_add_range(ports, ITS_PROTO_TCP, 0, 1023);
+      port_set_add_range(ports, ITS_PROTO_UDP, 0, 1023);
+    }
+    port_counters_t c;
+    if (port_counters_init(&c, ports, 4096, 60) != 0) {
+      fprintf(stderr, "iptraf-services-count: out of memory\n");
+      return 2;
+    }
+    rc = file ? count_file(file, &c) : count_live(iface, seconds, buffer_mib, &c);
+    if (rc == 0) {
+      rows_from_counters(&c);
+      summary(&c);
+    }
+    port_counters_destroy(&c);
+  }
+  if (rc == 0)
+    print_rows();
+  free(rows);
+  free(ports);
+  services_free(svc);
+  return rc;
+}

@@ -1,0 +1,56 @@
+/* packet_decode: from a captured frame to "TCP/UDP, these ports, this many
+ * IP bytes" (or why not). Pure: no I/O, no allocation. Every header read is
+ * preceded by a length check against the captured length. */
+#ifndef ITS_PACKET_DECODE_H
+#define ITS_PACKET_DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* libpcap link types this decoder understands (values of DLT_*). */
+#define ITS_DLT_NULL 0
+#define ITS_DLT_EN10MB 1
+#define ITS_DLT_RAW 12        /* OpenBSD-style raw; Linux's is 14 elsewhere */
+#define ITS_DLT_RAW_ALT 14
+#define ITS_DLT_LOOP 108
+#define ITS_DLT_LINUX_SLL 113
+#define ITS_DLT_LINKTYPE_RAW 101
+#define ITS_DLT_IPV4 228
+#define ITS_DLT_IPV6 229
+#define ITS_DLT_LINUX_SLL2 276
+
+typedef enum {
+  DECODE_PORTS,        /* a TCP/UDP packet with its ports (first fragment too) */
+  DECODE_FRAGMENT,     /* a non-first fragment: ports come from frag_key */
+  DECODE_NOT_TCP_UDP,  /* IP, but another protocol (ICMP, ...) */
+  DECODE_NOT_IP,       /* ARP, LLDP, ... */
+  DECODE_MALFORMED,    /* truncated or inconsistent headers */
+} decode_kind_t;
+
+/* Identifies a fragmented datagram: addresses, id and protocol. */
+typedef struct {
+  uint8_t family; /* 4 or 6 */
+  uint8_t proto;  /* IPv4 protocol; 0 for IPv6 (found in the first fragment) */
+  uint32_t id;
+  uint8_t src[16], dst[16];
+} frag_key_t;
+
+typedef struct {
+  decode_kind_t kind;
+  uint8_t proto;            /* 6 TCP or 17 UDP (DECODE_PORTS) */
+  uint16_t sport, dport;
+  uint32_t ip_bytes;        /* IPv4 total length, or IPv6 payload length + 40 */
+  int first_fragment;       /* DECODE_PORTS of a datagram's first fragment */
+  frag_key_t frag;          /* first_fragment or DECODE_FRAGMENT */
+  const char *why;          /* DECODE_MALFORMED: what was wrong */
+} decode_result_t;
+
+/* Decodes one frame of link type `dlt`, `caplen` bytes captured. Returns
+ * res->kind. Unknown link types give DECODE_NOT_IP. */
+decode_kind_t packet_decode(int dlt, const uint8_t *pkt, size_t caplen,
+                            decode_result_t *res);
+
+/* Whether a link type is supported. */
+int packet_decode_supports(int dlt);
+
+#endif

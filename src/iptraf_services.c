@@ -8,7 +8,9 @@
 #include <libgen.h>
 #include <time.h>
 
+#include "capture_source.h"
 #include "log_source.h"
+#include "port_counters.h"
 #include "portspec.h"
 #include "services.h"
 
@@ -16,17 +18,40 @@
 
 #define DEFAULT_INCOMPLETE_BLOCK_TIMEOUT 10
 #define DEFAULT_MAX_LINE 8192
+#define DEFAULT_BUFFER_MIB 32
+#define DEFAULT_SNAPLEN 128
+#define DEFAULT_FRAG_SLOTS 4096
+#define DEFAULT_FRAG_TIMEOUT 60
+
+typedef enum { SOURCE_LOG, SOURCE_CAPTURE } source_kind_t;
 
 typedef struct source_s {
+  source_kind_t kind;
   char *instance;
-  char *path;
-  port_set_t *ports; /* NULL: all */
-  int replay_history;
+  char *path; /* <Log "path"> or <Capture "device"> */
+  port_set_t *ports; /* NULL: all (log) / the default ports (capture) */
   double read_interval; /* 0: collectd's */
+
+  /* <Log> */
+  int replay_history;
   double log_interval;  /* 0: learn from the log */
   double incomplete_block_timeout;
   int max_line;
   log_source_t *log;
+
+  /* <Capture> */
+  char *file;
+  char *filter;
+  double buffer_mib;
+  int snaplen;
+  int promisc;
+  int report_other;
+  double frag_slots, frag_timeout, retry_interval;
+  capture_source_t *capture;
+  port_counters_t snapshot;
+  int snapshot_ready;
+  int warned_busy;
+
   struct source_s *next;
 } source_t;
 
@@ -40,16 +65,20 @@ static services_t *services;
     config_errors++;                                                           \
   } while (0)
 
+/* "<Log \"path\">" or "<Capture \"eth0\">", for messages. */
 static const char *where(const oconfig_item_t *ci) {
-  return ci->parent && ci->parent->values_num > 0 &&
-                 ci->parent->values[0].type == OCONFIG_TYPE_STRING
-             ? ci->parent->values[0].value.string
-             : "?";
+  static __thread char buf[512];
+  const oconfig_item_t *b = ci->parent;
+  snprintf(buf, sizeof(buf), "<%s \"%s\">", b && b->key ? b->key : "?",
+           b && b->values_num > 0 && b->values[0].type == OCONFIG_TYPE_STRING
+               ? b->values[0].value.string
+               : "?");
+  return buf;
 }
 
 static int get_single_string(const oconfig_item_t *ci, char **out) {
   if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_STRING) {
-    CONFIG_ERROR("<Log \"%s\">: option \"%s\" takes one string argument, "
+    CONFIG_ERROR("%s: option \"%s\" takes one string argument, "
                  "e.g. %s \"value\"",
                  where(ci), ci->key, ci->key);
     return -1;
@@ -64,7 +93,7 @@ static int get_single_string(const oconfig_item_t *ci, char **out) {
 
 static int get_bool(const oconfig_item_t *ci, int *out) {
   if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_BOOLEAN) {
-    CONFIG_ERROR("<Log \"%s\">: option \"%s\" takes true or false",
+    CONFIG_ERROR("%s: option \"%s\" takes true or false",
                  where(ci), ci->key);
     return -1;
   }
@@ -75,13 +104,13 @@ static int get_bool(const oconfig_item_t *ci, int *out) {
 static int get_number(const oconfig_item_t *ci, double min, double max,
                       double *out) {
   if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_NUMBER) {
-    CONFIG_ERROR("<Log \"%s\">: option \"%s\" takes one number", where(ci),
+    CONFIG_ERROR("%s: option \"%s\" takes one number", where(ci),
                  ci->key);
     return -1;
   }
   double v = ci->values[0].value.number;
   if (!(v >= min && v <= max)) {
-    CONFIG_ERROR("<Log \"%s\">: option \"%s\": %g is out of range (%g to %g)",
+    CONFIG_ERROR("%s: option \"%s\": %g is out of range (%g to %g)",
                  where(ci), ci->key, v, min, max);
     return -1;
   }
@@ -109,9 +138,14 @@ static void free_source(source_t *s) {
   if (s == NULL)
     return;
   log_source_free(s->log);
+  capture_source_stop(s->capture);
+  if (s->snapshot_ready)
+    port_counters_destroy(&s->snapshot);
   free(s->instance);
   free(s->path);
   free(s->ports);
+  free(s->file);
+  free(s->filter);
   free(s);
 }
 
@@ -130,9 +164,9 @@ static int ensure_services(void) {
 
 static int config_port(source_t *s, const oconfig_item_t *ci) {
   if (ci->values_num < 1) {
-    CONFIG_ERROR("<Log \"%s\">: option \"Port\" needs at least one value, "
+    CONFIG_ERROR("%s: option \"Port\" needs at least one value, "
                  "e.g. Port \"tcp/22\" \"udp/53\"",
-                 s->path);
+                 where(ci));
     return -1;
   }
   if (s->ports == NULL) {
@@ -152,18 +186,146 @@ static int config_port(source_t *s, const oconfig_item_t *ci) {
       snprintf(numbuf, sizeof(numbuf), "%g", ci->values[i].value.number);
       spec = numbuf;
     } else {
-      CONFIG_ERROR("<Log \"%s\">: option \"Port\": expected strings such as "
+      CONFIG_ERROR("%s: option \"Port\": expected strings such as "
                    "\"tcp/22\"",
-                   s->path);
+                   where(ci));
       rc = -1;
       continue;
     }
     if (portspec_add(s->ports, spec, services, err, sizeof(err)) != 0) {
-      CONFIG_ERROR("<Log \"%s\">: option \"Port\": %s", s->path, err);
+      CONFIG_ERROR("%s: option \"Port\": %s", where(ci), err);
       rc = -1;
     }
   }
   return rc;
+}
+
+static const char *kind_name(const source_t *s) {
+  return s->kind == SOURCE_LOG ? "Log" : "Capture";
+}
+
+/* Appends a configured source after checking it against the others. */
+static int add_source(source_t *s) {
+  for (source_t *o = sources; o; o = o->next) {
+    if (o->kind == s->kind && strcmp(o->path, s->path) == 0 &&
+        (s->kind == SOURCE_LOG ||
+         (o->file == NULL && s->file == NULL))) {
+      CONFIG_ERROR("<%s \"%s\"> is configured twice", kind_name(s), s->path);
+      return -1;
+    }
+    if (strcmp(o->instance, s->instance) == 0) {
+      CONFIG_ERROR("<%s \"%s\"> and <%s \"%s\"> both use the instance "
+                   "\"%s\": their series would mix; set Instance",
+                   kind_name(o), o->path, kind_name(s), s->path, s->instance);
+      return -1;
+    }
+  }
+  source_t **tail = &sources;
+  while (*tail)
+    tail = &(*tail)->next;
+  *tail = s;
+  return 0;
+}
+
+static int config_capture_block(const oconfig_item_t *ci) {
+  if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_STRING ||
+      ci->values[0].value.string[0] == '\0') {
+    CONFIG_ERROR("<Capture> needs an interface name (or \"any\"), e.g. "
+                 "<Capture \"eth0\">, or a name and a File option");
+    return -1;
+  }
+  source_t *s = calloc(1, sizeof(*s));
+  if (s == NULL)
+    return -1;
+  s->kind = SOURCE_CAPTURE;
+  s->path = strdup(ci->values[0].value.string);
+  s->buffer_mib = DEFAULT_BUFFER_MIB;
+  s->snaplen = DEFAULT_SNAPLEN;
+  s->frag_slots = DEFAULT_FRAG_SLOTS;
+  s->frag_timeout = DEFAULT_FRAG_TIMEOUT;
+  s->retry_interval = 1;
+  if (s->path == NULL) {
+    free_source(s);
+    return -1;
+  }
+  int rc = 0;
+  for (int i = 0; i < ci->children_num; i++) {
+    const oconfig_item_t *c = &ci->children[i];
+    double d;
+    if (strcasecmp(c->key, "Instance") == 0) {
+      if (get_single_string(c, &s->instance) != 0)
+        rc = -1;
+      else if (s->instance[0] == '\0' || strchr(s->instance, '/')) {
+        CONFIG_ERROR("%s: Instance \"%s\" must be non-empty and contain no "
+                     "'/'",
+                     where(c), s->instance);
+        rc = -1;
+      }
+    } else if (strcasecmp(c->key, "Port") == 0) {
+      if (config_port(s, c) != 0)
+        rc = -1;
+    } else if (strcasecmp(c->key, "File") == 0) {
+      if (get_single_string(c, &s->file) != 0)
+        rc = -1;
+    } else if (strcasecmp(c->key, "Filter") == 0) {
+      if (get_single_string(c, &s->filter) != 0)
+        rc = -1;
+    } else if (strcasecmp(c->key, "BufferSize") == 0) {
+      if (get_number(c, 1, 4096, &s->buffer_mib) != 0)
+        rc = -1;
+    } else if (strcasecmp(c->key, "SnapLen") == 0) {
+      if (get_number(c, 64, 65535, &d) != 0)
+        rc = -1;
+      else
+        s->snaplen = (int)d;
+    } else if (strcasecmp(c->key, "Promiscuous") == 0) {
+      if (get_bool(c, &s->promisc) != 0)
+        rc = -1;
+    } else if (strcasecmp(c->key, "ReportOther") == 0) {
+      if (get_bool(c, &s->report_other) != 0)
+        rc = -1;
+    } else if (strcasecmp(c->key, "FragmentTableSize") == 0) {
+      if (get_number(c, 16, 16777216, &s->frag_slots) != 0)
+        rc = -1;
+    } else if (strcasecmp(c->key, "FragmentTimeout") == 0) {
+      if (get_number(c, 1, 3600, &s->frag_timeout) != 0)
+        rc = -1;
+    } else if (strcasecmp(c->key, "RetryInterval") == 0) {
+      if (get_number(c, 0.1, 3600, &s->retry_interval) != 0)
+        rc = -1;
+    } else if (strcasecmp(c->key, "Interval") == 0) {
+      if (get_number(c, 0.01, 86400, &s->read_interval) != 0)
+        rc = -1;
+    } else {
+      CONFIG_ERROR("<Capture \"%s\">: unknown option \"%s\" (known: Instance, "
+                   "Port, File, Filter, BufferSize, SnapLen, Promiscuous, "
+                   "ReportOther, FragmentTableSize, FragmentTimeout, "
+                   "RetryInterval, Interval)",
+                   s->path, c->key);
+      rc = -1;
+    }
+  }
+  if (s->instance == NULL)
+    s->instance = strdup(s->path);
+  if (s->instance == NULL)
+    rc = -1;
+  if (rc == 0 && s->ports == NULL) {
+    /* iptraf's default: the well-known ports of both protocols. */
+    s->ports = calloc(1, sizeof(*s->ports));
+    if (s->ports == NULL)
+      rc = -1;
+    else {
+      port_set_add_range(s->ports, ITS_PROTO_TCP, 0, 1023);
+      port_set_add_range(s->ports, ITS_PROTO_UDP, 0, 1023);
+    }
+  }
+  if (rc == 0)
+    rc = add_source(s);
+  if (rc != 0) {
+    free_source(s);
+    return -1;
+  }
+  return 0;
 }
 
 static int config_log_block(const oconfig_item_t *ci) {
@@ -176,6 +338,7 @@ static int config_log_block(const oconfig_item_t *ci) {
   source_t *s = calloc(1, sizeof(*s));
   if (s == NULL)
     return -1;
+  s->kind = SOURCE_LOG;
   s->path = strdup(ci->values[0].value.string);
   s->incomplete_block_timeout = DEFAULT_INCOMPLETE_BLOCK_TIMEOUT;
   s->max_line = DEFAULT_MAX_LINE;
@@ -192,9 +355,9 @@ static int config_log_block(const oconfig_item_t *ci) {
       if (get_single_string(c, &s->instance) != 0)
         rc = -1;
       else if (s->instance[0] == '\0' || strchr(s->instance, '/')) {
-        CONFIG_ERROR("<Log \"%s\">: Instance \"%s\" must be non-empty and "
+        CONFIG_ERROR("%s: Instance \"%s\" must be non-empty and "
                      "contain no '/'",
-                     s->path, s->instance);
+                     where(c), s->instance);
         rc = -1;
       }
     } else if (strcasecmp(c->key, "Port") == 0) {
@@ -230,23 +393,12 @@ static int config_log_block(const oconfig_item_t *ci) {
   if (s->instance == NULL)
     rc = -1;
 
-  for (source_t *o = sources; o && rc == 0; o = o->next) {
-    if (strcmp(o->path, s->path) == 0) {
-      CONFIG_ERROR("<Log \"%s\"> is configured twice", s->path);
-      rc = -1;
-    } else if (strcmp(o->instance, s->instance) == 0) {
-      CONFIG_ERROR("<Log \"%s\"> and <Log \"%s\"> both use the instance "
-                   "\"%s\": their series would mix; set Instance",
-                   o->path, s->path, s->instance);
-      rc = -1;
-    }
-  }
+  if (rc == 0)
+    rc = add_source(s);
   if (rc != 0) {
     free_source(s);
     return -1;
   }
-  s->next = sources;
-  sources = s;
   return 0;
 }
 
@@ -257,8 +409,11 @@ static int its_config(oconfig_item_t *ci) {
     oconfig_item_t *c = &ci->children[i];
     if (strcasecmp(c->key, "Log") == 0)
       config_log_block(c);
+    else if (strcasecmp(c->key, "Capture") == 0)
+      config_capture_block(c);
     else
-      CONFIG_ERROR("unknown option \"%s\" in <Plugin %s> (known: <Log>)",
+      CONFIG_ERROR("unknown option \"%s\" in <Plugin %s> (known: <Log>, "
+                   "<Capture>)",
                    c->key, PLUGIN_NAME);
   }
   /* Errors make init fail, which unloads this plugin alone: returning -1
@@ -272,36 +427,113 @@ static void on_log_message(void *ud, int severity, const char *msg) {
   plugin_log(severity, PLUGIN_NAME ": %s", msg);
 }
 
-static void submit(const source_t *s, const its_value_t *v, const char *type,
+/* Dispatches one value list. `time` 0 lets collectd stamp it now; `interval`
+ * 0 takes the read callback's. `nvalues` 1 or 2 (rx, tx). */
+static void submit(const source_t *s, cdtime_t time, cdtime_t interval,
+                   const char *type, const char *type_instance, int nvalues,
                    uint64_t rx, uint64_t tx) {
   value_t values[2] = {{.derive = (derive_t)rx}, {.derive = (derive_t)tx}};
   value_list_t vl = VALUE_LIST_INIT;
   vl.values = values;
-  vl.values_len = 2;
-  vl.time = TIME_T_TO_CDTIME_T(v->time);
-  vl.interval = TIME_T_TO_CDTIME_T(v->interval);
+  vl.values_len = (size_t)nvalues;
+  vl.time = time;
+  vl.interval = interval;
   sstrncpy(vl.plugin, PLUGIN_NAME, sizeof(vl.plugin));
   sstrncpy(vl.plugin_instance, s->instance, sizeof(vl.plugin_instance));
   sstrncpy(vl.type, type, sizeof(vl.type));
-  if (v->port >= 0)
-    snprintf(vl.type_instance, sizeof(vl.type_instance), "%s-%d",
-             its_proto_name(v->proto), v->port);
-  else
-    snprintf(vl.type_instance, sizeof(vl.type_instance), "%s-%s",
-             its_proto_name(v->proto), v->name);
+  sstrncpy(vl.type_instance, type_instance, sizeof(vl.type_instance));
   plugin_dispatch_values(&vl);
 }
 
 static void on_value(void *ud, const its_value_t *v) {
   const source_t *s = ud;
-  submit(s, v, "if_octets", v->in_bytes, v->out_bytes);
-  submit(s, v, "if_packets", v->in_packets, v->out_packets);
+  char ti[DATA_MAX_NAME_LEN];
+  if (v->port >= 0)
+    snprintf(ti, sizeof(ti), "%s-%d", its_proto_name(v->proto), v->port);
+  else
+    snprintf(ti, sizeof(ti), "%s-%s", its_proto_name(v->proto), v->name);
+  cdtime_t t = TIME_T_TO_CDTIME_T(v->time);
+  cdtime_t iv = TIME_T_TO_CDTIME_T(v->interval);
+  submit(s, t, iv, "if_octets", ti, 2, v->in_bytes, v->out_bytes);
+  submit(s, t, iv, "if_packets", ti, 2, v->in_packets, v->out_packets);
+}
+
+static void submit_pair(const source_t *s, cdtime_t now, const char *ti,
+                        uint64_t rx_packets, uint64_t rx_bytes,
+                        uint64_t tx_packets, uint64_t tx_bytes) {
+  submit(s, now, 0, "if_octets", ti, 2, rx_bytes, tx_bytes);
+  submit(s, now, 0, "if_packets", ti, 2, rx_packets, tx_packets);
+}
+
+static int capture_read(source_t *s) {
+  capture_stats_t st;
+  if (capture_source_snapshot(s->capture, &s->snapshot, &st, 2000) != 0 &&
+      !s->warned_busy) {
+    s->warned_busy = 1;
+    WARNING(PLUGIN_NAME ": capture on %s did not answer within 2 s; "
+                        "reporting its last counts",
+            s->file ? s->file : s->path);
+  }
+  cdtime_t now = cdtime();
+  const port_counters_t *c = &s->snapshot;
+  for (uint32_t i = 0; i < c->seen_count; i++) {
+    uint32_t idx = c->seen[i];
+    const port_count_t *pc = &c->ports[idx];
+    char ti[DATA_MAX_NAME_LEN];
+    snprintf(ti, sizeof(ti), "%s-%u", idx >= 65536 ? "udp" : "tcp",
+             (unsigned)(idx & 0xffff));
+    submit_pair(s, now, ti, pc->in.packets, pc->in.bytes, pc->out.packets,
+                pc->out.bytes);
+  }
+  if (s->report_other) {
+    submit_pair(s, now, "tcp-other", c->other[0].packets, c->other[0].bytes,
+                0, 0);
+    submit_pair(s, now, "udp-other", c->other[1].packets, c->other[1].bytes,
+                0, 0);
+  }
+  /* Always visible, so that a non-zero value is noticed. */
+  submit_pair(s, now, "fragments-unattributed", c->frag_unattributed.packets,
+              c->frag_unattributed.bytes, 0, 0);
+  submit_pair(s, now, "malformed", c->malformed.packets, c->malformed.bytes,
+              0, 0);
+  if (s->file == NULL)
+    submit(s, now, 0, "if_rx_dropped", "capture", 1, st.kernel_drops, 0);
+  return 0;
 }
 
 static int its_read(user_data_t *ud) {
   source_t *s = ud->data;
+  if (s->kind == SOURCE_CAPTURE)
+    return capture_read(s);
   log_source_read(s->log, time(NULL));
   return 0;
+}
+
+static void on_capture_message(void *ud, int severity, const char *msg) {
+  (void)ud;
+  plugin_log(severity, PLUGIN_NAME ": %s", msg);
+}
+
+static int start_capture(source_t *s) {
+  if (port_counters_init(&s->snapshot, s->ports, 0, 0) != 0)
+    return -1;
+  s->snapshot_ready = 1;
+  capture_config_t cfg = {
+      .device = s->file ? NULL : s->path,
+      .file = s->file,
+      .ports = s->ports,
+      .snaplen = s->snaplen,
+      .buffer_bytes = (int)(s->buffer_mib * 1024 * 1024),
+      .promisc = s->promisc,
+      .filter = s->filter,
+      .frag_slots = (size_t)s->frag_slots,
+      .frag_ttl = (uint32_t)s->frag_timeout,
+      .retry_interval = s->retry_interval,
+      .log = on_capture_message,
+      .ud = s,
+  };
+  s->capture = capture_source_start(&cfg);
+  return s->capture ? 0 : -1;
 }
 
 static int its_init(void) {
@@ -311,7 +543,8 @@ static int its_init(void) {
     return -1;
   }
   if (sources == NULL) {
-    WARNING(PLUGIN_NAME ": no <Log> block configured: nothing to do");
+    WARNING(PLUGIN_NAME ": no <Log> or <Capture> block configured: nothing "
+                        "to do");
     return 0;
   }
   cdtime_t default_read_interval = plugin_get_interval();
@@ -332,23 +565,34 @@ static int its_init(void) {
         .log = on_log_message,
         .ud = s,
     };
-    if (s->log == NULL)
-      s->log = log_source_new(&cfg);
-    if (s->log == NULL) {
-      ERROR(PLUGIN_NAME ": <Log \"%s\">: out of memory", s->path);
+    if (s->kind == SOURCE_LOG) {
+      if (s->log == NULL)
+        s->log = log_source_new(&cfg);
+      if (s->log == NULL) {
+        ERROR(PLUGIN_NAME ": <Log \"%s\">: out of memory", s->path);
+        return -1;
+      }
+    } else if (s->capture == NULL && start_capture(s) != 0) {
+      ERROR(PLUGIN_NAME ": <Capture \"%s\">: cannot start", s->path);
       return -1;
     }
     char name[DATA_MAX_NAME_LEN * 2];
-    snprintf(name, sizeof(name), PLUGIN_NAME "/log/%s", s->instance);
+    snprintf(name, sizeof(name), PLUGIN_NAME "/%s/%s",
+             s->kind == SOURCE_LOG ? "log" : "capture", s->instance);
     user_data_t ud = {.data = s, .free_func = NULL};
     if (plugin_register_complex_read(NULL, name, its_read, interval, &ud) != 0) {
       ERROR(PLUGIN_NAME ": cannot register the read callback for %s", s->path);
       return -1;
     }
-    INFO(PLUGIN_NAME ": following %s as instance \"%s\" (%s, %s)", s->path,
-         s->instance,
-         s->ports ? "ports filtered" : "every port in the log",
-         s->replay_history ? "replaying its history" : "from its last block");
+    if (s->kind == SOURCE_LOG)
+      INFO(PLUGIN_NAME ": following %s as instance \"%s\" (%s, %s)", s->path,
+           s->instance, s->ports ? "ports filtered" : "every port in the log",
+           s->replay_history ? "replaying its history" : "from its last block");
+    else
+      INFO(PLUGIN_NAME ": counting %s%s as instance \"%s\" (%zu monitored "
+                       "protocol/port pairs)",
+           s->file ? "the capture file " : "packets on ",
+           s->file ? s->file : s->path, s->instance, s->ports->count);
   }
   return 0;
 }

@@ -189,3 +189,145 @@ def block_text(t, entries, running=60, rate=True):
 def append(path, text):
     with open(path, "a") as f:
         f.write(text)
+
+
+# --- helpers for the front-end and forwarding tests ----------------------
+import socket  # noqa: E402
+import struct  # noqa: E402
+
+CONF_D = os.path.join(REPO, "collectd.conf.d")
+
+
+def free_port(kind=socket.SOCK_STREAM):
+    """A port on 127.0.0.1 that is free now (TCP or UDP, as `kind` says)."""
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(check, timeout=10, what="condition", interval=0.05):
+    """Polls check() until it returns something true; returns that value."""
+    end = time.time() + timeout
+    while True:
+        v = check()
+        if v:
+            return v
+        if time.time() > end:
+            raise TimeoutError("timed out after %ss waiting for %s" % (timeout, what))
+        time.sleep(interval)
+
+
+def png_size(data):
+    """(width, height) from a PNG's IHDR; raises ValueError if not a PNG."""
+    if isinstance(data, str):
+        with open(data, "rb") as f:
+            data = f.read()
+    if len(data) < 33 or data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        raise ValueError("not a PNG (%d bytes, starts %r)" % (len(data), data[:16]))
+    return struct.unpack(">II", data[16:24])
+
+
+def rrd_info(path):
+    """`rrdtool info` as a dict: {'step': 300, 'rra[0].cf': 'AVERAGE', ...}."""
+    out = subprocess.run(["rrdtool", "info", path], check=True,
+                         capture_output=True, text=True).stdout
+    info = {}
+    for line in out.splitlines():
+        key, sep, val = line.partition(" = ")
+        if not sep:
+            continue
+        val = val.strip()
+        if val.startswith('"'):
+            info[key] = val.strip('"')
+        else:
+            try:
+                info[key] = int(val)
+            except ValueError:
+                info[key] = float(val)
+    return info
+
+
+def rrd_rras(path):
+    """[(cf, pdp_per_row, rows)] for every RRA of an RRD file, in file order."""
+    info = rrd_info(path)
+    n = 0
+    rras = []
+    while "rra[%d].cf" % n in info:
+        rras.append((info["rra[%d].cf" % n], info["rra[%d].pdp_per_row" % n],
+                     info["rra[%d].rows" % n]))
+        n += 1
+    return rras
+
+
+def conf_example(name, replace=()):
+    """The text of collectd.conf.d/<name>, with each (old, new) of `replace`
+    substituted; every `old` must occur exactly once, so a test notices when
+    the shipped file changes under it."""
+    with open(os.path.join(CONF_D, name)) as f:
+        text = f.read()
+    for old, new in replace:
+        n = text.count(old)
+        if n != 1:
+            raise AssertionError("%r occurs %d times in %s (expected once)" % (old, n, name))
+        text = text.replace(old, new)
+    return text
+
+
+class ConfCollectd(Collectd):
+    """collectd -f with the caller's own Hostname and plugin sections.
+
+    Only the global settings and the logfile plugin are written here; the
+    caller passes everything else as `body`, in which the strings %(csv)s,
+    %(rrd)s and %(plugins)s (nothing else is substituted) stand for this instance's csv DataDir, rrdtool DataDir and a
+    private plugin directory holding a copy of the built plugin.
+    """
+
+    def __init__(self, workdir, host, body, interval=1, tz="UTC"):
+        self.dir = workdir
+        os.makedirs(workdir, exist_ok=True)
+        self.host = host
+        self.csv_dir = os.path.join(workdir, "csv")
+        self.rrd_dir = os.path.join(workdir, "rrd")
+        self.log_path = os.path.join(workdir, "collectd.log")
+        self.plugin_dir = os.path.join(workdir, "plugins")
+        os.makedirs(self.plugin_dir, exist_ok=True)
+        shutil.copy(plugin_path(), os.path.join(self.plugin_dir, "iptraf_services.so"))
+        self.conf = os.path.join(workdir, "collectd.conf")
+        with open(self.conf, "w") as f:
+            f.write("""Hostname "%(host)s"
+FQDNLookup false
+Interval %(interval)s
+BaseDir "%(dir)s"
+PIDFile "%(dir)s/collectd.pid"
+TypesDB "/usr/share/collectd/types.db"
+PluginDir "/usr/lib/collectd"
+LoadPlugin logfile
+<Plugin logfile>
+  LogLevel "info"
+  File "%(log)s"
+  Timestamp true
+</Plugin>
+""" % dict(host=host, interval=interval, dir=workdir, log=self.log_path))
+            for key, val in (("csv", self.csv_dir), ("rrd", self.rrd_dir), ("plugins", self.plugin_dir)):
+                body = body.replace("%%(%s)s" % key, val)
+            f.write(body)
+        self.env = dict(os.environ, TZ=tz)
+        self.proc = None
+
+    def host_csv_rows(self, host, instance, type_, type_instance):
+        """[(epoch, rx, tx)] from the csv plugin's files for `host`."""
+        pat = os.path.join(self.csv_dir, host, "iptraf_services-%s" % instance,
+                           "%s-%s-*" % (type_, type_instance))
+        rows = []
+        for path in sorted(glob.glob(pat)):
+            with open(path) as f:
+                for line in f:
+                    parts = line.strip().split(",")
+                    if line.startswith("epoch") or len(parts) != 3:
+                        continue
+                    rows.append((int(float(parts[0])), int(float(parts[1])), int(float(parts[2]))))
+        return rows
+
+    def host_rrd_path(self, host, instance, type_, type_instance):
+        return os.path.join(self.rrd_dir, host, "iptraf_services-%s" % instance,
+                            "%s-%s.rrd" % (type_, type_instance))

@@ -1,0 +1,313 @@
+#include "capture_source.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "capture_open.h"
+
+struct capture_source_s {
+  capture_config_t cfg;
+  char *device, *file, *filter;
+  pthread_t thread;
+  int thread_started;
+
+  pthread_mutex_t lock; /* guards everything below, never the packet path */
+  pthread_cond_t cond;
+  pcap_t *handle;       /* for pcap_breakloop from other threads */
+  int stop;
+  int done;             /* the thread has ended */
+  int snapshot_wanted;
+  uint64_t snapshot_gen;
+  port_counters_t snap;
+  capture_stats_t snap_stats;
+
+  /* Owned by the capture thread. */
+  port_counters_t live;
+  uint64_t drops_closed, received_closed; /* from handles already closed */
+  capture_stats_t stats;
+};
+
+static void say(capture_source_t *s, int sev, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void say(capture_source_t *s, int sev, const char *fmt, ...) {
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  if (s->cfg.log)
+    s->cfg.log(s->cfg.ud, sev, msg);
+}
+
+static const char *what(const capture_source_t *s) {
+  return s->file ? s->file : s->device;
+}
+
+typedef struct {
+  port_counters_t *c;
+  int dlt;
+} dispatch_ctx_t;
+
+static void on_packet(u_char *user, const struct pcap_pkthdr *h,
+                      const u_char *bytes) {
+  dispatch_ctx_t *ctx = (dispatch_ctx_t *)user;
+  port_counters_count(ctx->c, ctx->dlt, bytes, h->caplen,
+                      (uint32_t)h->ts.tv_sec);
+}
+
+/* Kernel statistics of the open handle, added to those of closed ones. */
+static void update_kernel_stats(capture_source_t *s, pcap_t *p, int closing) {
+  struct pcap_stat ps;
+  if (p == NULL || s->file || pcap_stats(p, &ps) != 0)
+    return;
+  uint64_t drops = (uint64_t)ps.ps_drop + ps.ps_ifdrop;
+  s->stats.kernel_drops = s->drops_closed + drops;
+  s->stats.kernel_received = s->received_closed + ps.ps_recv;
+  if (closing) {
+    s->drops_closed = s->stats.kernel_drops;
+    s->received_closed = s->stats.kernel_received;
+  }
+}
+
+/* Called by the capture thread with the lock held. */
+static void serve_snapshot(capture_source_t *s, pcap_t *p) {
+  if (!s->snapshot_wanted)
+    return;
+  update_kernel_stats(s, p, 0);
+  port_counters_copy(&s->snap, &s->live);
+  s->snap_stats = s->stats;
+  s->snapshot_wanted = 0;
+  s->snapshot_gen++;
+  pthread_cond_broadcast(&s->cond);
+}
+
+/* Sleeps up to `seconds`, serving snapshots; returns non-zero on stop. */
+static int idle_wait(capture_source_t *s, double seconds) {
+  struct timespec until;
+  clock_gettime(CLOCK_REALTIME, &until);
+  long long ns = (long long)(seconds * 1e9);
+  until.tv_sec += ns / 1000000000;
+  until.tv_nsec += ns % 1000000000;
+  if (until.tv_nsec >= 1000000000) {
+    until.tv_sec++;
+    until.tv_nsec -= 1000000000;
+  }
+  pthread_mutex_lock(&s->lock);
+  while (!s->stop) {
+    serve_snapshot(s, NULL);
+    if (pthread_cond_timedwait(&s->cond, &s->lock, &until) == ETIMEDOUT)
+      break;
+  }
+  serve_snapshot(s, NULL);
+  int stop = s->stop;
+  pthread_mutex_unlock(&s->lock);
+  return stop;
+}
+
+static pcap_t *open_handle(capture_source_t *s, capture_status_t *st,
+                           char *err, size_t errlen) {
+  if (s->file)
+    return capture_open_file(s->file, s->filter, st, err, errlen);
+  capture_opts_t o = {.device = s->device,
+                      .snaplen = s->cfg.snaplen,
+                      .buffer_bytes = s->cfg.buffer_bytes,
+                      .timeout_ms = 100,
+                      .promisc = s->cfg.promisc,
+                      .filter = s->filter};
+  return capture_open_live(&o, st, err, errlen);
+}
+
+static void *capture_thread(void *arg) {
+  capture_source_t *s = arg;
+  capture_status_t last_status = CAPTURE_OK;
+  char last_err[512] = "";
+  int ever_opened = 0;
+
+  for (;;) {
+    pthread_mutex_lock(&s->lock);
+    int stop = s->stop;
+    pthread_mutex_unlock(&s->lock);
+    if (stop)
+      break;
+
+    capture_status_t st;
+    char err[512] = "";
+    pcap_t *p = open_handle(s, &st, err, sizeof(err));
+    if (p == NULL) {
+      if (st != last_status || strcmp(err, last_err) != 0) {
+        if (st == CAPTURE_NO_DEVICE)
+          say(s, 4, "capture on %s: the interface does not exist (yet); "
+                    "waiting for it",
+              what(s));
+        else if (st == CAPTURE_NO_PERMISSION)
+          say(s, 3, "capture on %s: permission denied (%s): capturing needs "
+                    "root or the CAP_NET_RAW capability for collectd; retrying",
+              what(s), err);
+        else
+          say(s, 3, "capture on %s: %s%s", what(s), err,
+              s->file ? "" : "; retrying");
+        last_status = st;
+        snprintf(last_err, sizeof(last_err), "%s", err);
+      }
+      if (s->file) /* a file that cannot be read will not get better */
+        break;
+      if (idle_wait(s, s->cfg.retry_interval))
+        break;
+      continue;
+    }
+    say(s, 6, "capture on %s: %s (link type %s)", what(s),
+        s->file ? "reading the file"
+                : (ever_opened ? "resumed" : "started"),
+        pcap_datalink_val_to_name(pcap_datalink(p))
+            ? pcap_datalink_val_to_name(pcap_datalink(p))
+            : "?");
+    if (ever_opened)
+      s->stats.reopens++;
+    ever_opened = 1;
+    last_status = CAPTURE_OK;
+    last_err[0] = '\0';
+
+    pthread_mutex_lock(&s->lock);
+    s->handle = p;
+    s->stats.running = 1;
+    stop = s->stop;
+    pthread_mutex_unlock(&s->lock);
+
+    dispatch_ctx_t ctx = {&s->live, pcap_datalink(p)};
+    int reopen = 0;
+    while (!stop) {
+      int n = pcap_dispatch(p, -1, on_packet, (u_char *)&ctx);
+      pthread_mutex_lock(&s->lock);
+      serve_snapshot(s, p);
+      stop = s->stop;
+      pthread_mutex_unlock(&s->lock);
+      if (n == PCAP_ERROR_BREAK)
+        continue; /* a snapshot request or stop */
+      if (n < 0) {
+        say(s, 4, "capture on %s stopped: %s; reopening", what(s),
+            pcap_geterr(p));
+        reopen = 1;
+        break;
+      }
+      if (n == 0 && s->file)
+        break; /* end of file */
+    }
+
+    pthread_mutex_lock(&s->lock);
+    update_kernel_stats(s, p, 1);
+    s->handle = NULL;
+    s->stats.running = 0;
+    if (s->file && !reopen) {
+      s->stats.file_done = 1;
+      say(s, 6, "capture file %s counted: %llu frames", s->file,
+          (unsigned long long)s->live.frames);
+    }
+    s->snapshot_wanted = 1;
+    serve_snapshot(s, NULL);
+    pthread_mutex_unlock(&s->lock);
+    pcap_close(p);
+
+    if (stop || s->file)
+      break;
+    if (idle_wait(s, s->cfg.retry_interval))
+      break;
+  }
+  /* Keep answering snapshot requests is not needed: readers fall back to
+   * the published snapshot once the thread is gone. */
+  pthread_mutex_lock(&s->lock);
+  s->snapshot_wanted = 1;
+  serve_snapshot(s, NULL);
+  s->done = 1;
+  pthread_mutex_unlock(&s->lock);
+  return NULL;
+}
+
+static void free_source(capture_source_t *s) {
+  port_counters_destroy(&s->live);
+  port_counters_destroy(&s->snap);
+  free(s->device);
+  free(s->file);
+  free(s->filter);
+  pthread_mutex_destroy(&s->lock);
+  pthread_cond_destroy(&s->cond);
+  free(s);
+}
+
+capture_source_t *capture_source_start(const capture_config_t *cfg) {
+  capture_source_t *s = calloc(1, sizeof(*s));
+  if (s == NULL)
+    return NULL;
+  s->cfg = *cfg;
+  pthread_mutex_init(&s->lock, NULL);
+  pthread_cond_init(&s->cond, NULL);
+  s->device = cfg->device ? strdup(cfg->device) : NULL;
+  s->file = cfg->file ? strdup(cfg->file) : NULL;
+  s->filter = cfg->filter ? strdup(cfg->filter) : NULL;
+  if (s->cfg.retry_interval <= 0)
+    s->cfg.retry_interval = 1;
+  if (port_counters_init(&s->live, cfg->ports, cfg->frag_slots,
+                         cfg->frag_ttl) != 0 ||
+      port_counters_init(&s->snap, cfg->ports, 0, 0) != 0 ||
+      (cfg->device && !s->device) || (cfg->file && !s->file)) {
+    say(s, 3, "capture on %s: out of memory", cfg->file ? cfg->file : cfg->device);
+    free_source(s);
+    return NULL;
+  }
+  int rc = pthread_create(&s->thread, NULL, capture_thread, s);
+  if (rc != 0) {
+    say(s, 3, "capture on %s: cannot start a thread: %s", what(s),
+        strerror(rc));
+    free_source(s);
+    return NULL;
+  }
+  s->thread_started = 1;
+  return s;
+}
+
+int capture_source_snapshot(capture_source_t *s, port_counters_t *dst,
+                            capture_stats_t *stats, int timeout_ms) {
+  struct timespec until;
+  clock_gettime(CLOCK_REALTIME, &until);
+  until.tv_sec += timeout_ms / 1000;
+  until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+  if (until.tv_nsec >= 1000000000) {
+    until.tv_sec++;
+    until.tv_nsec -= 1000000000;
+  }
+  int rc = 0;
+  pthread_mutex_lock(&s->lock);
+  uint64_t gen = s->snapshot_gen;
+  s->snapshot_wanted = 1;
+  if (s->handle)
+    pcap_breakloop(s->handle);
+  pthread_cond_broadcast(&s->cond);
+  while (s->snapshot_gen == gen && !s->done) {
+    if (pthread_cond_timedwait(&s->cond, &s->lock, &until) == ETIMEDOUT) {
+      rc = -1; /* the thread is busy or gone: use the last snapshot */
+      break;
+    }
+  }
+  port_counters_copy(dst, &s->snap);
+  *stats = s->snap_stats;
+  pthread_mutex_unlock(&s->lock);
+  return rc;
+}
+
+void capture_source_stop(capture_source_t *s) {
+  if (s == NULL)
+    return;
+  pthread_mutex_lock(&s->lock);
+  s->stop = 1;
+  if (s->handle)
+    pcap_breakloop(s->handle);
+  pthread_cond_broadcast(&s->cond);
+  pthread_mutex_unlock(&s->lock);
+  if (s->thread_started)
+    pthread_join(s->thread, NULL);
+  free_source(s);
+}

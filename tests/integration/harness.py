@@ -27,8 +27,9 @@ class Collectd:
     """collectd -f with csv + rrdtool + logfile and an iptraf_services block."""
 
     def __init__(self, workdir, plugin_block, interval=1, extra="", tz="UTC",
-                 rrd_step=None, load_plugin=True):
+                 rrd_step=None, load_plugin=True, netns=None, rrd=True):
         self.dir = workdir
+        self.netns = netns
         os.makedirs(workdir, exist_ok=True)
         self.csv_dir = os.path.join(workdir, "csv")
         self.rrd_dir = os.path.join(workdir, "rrd")
@@ -57,25 +58,25 @@ LoadPlugin csv
   DataDir "%(csv)s"
   StoreRates false
 </Plugin>
-LoadPlugin rrdtool
-<Plugin rrdtool>
-  DataDir "%(rrd)s"
-  CacheTimeout 0
-  %(step)s
-</Plugin>
+%(rrdconf)s
 %(extra)s
 PluginDir "%(plugins)s"
 %(load)s
 %(block)s
 """ % dict(host=HOST, interval=interval, dir=workdir, log=self.log_path,
            csv=self.csv_dir, rrd=self.rrd_dir, plugins=self.plugin_dir,
-           block=plugin_block, extra=extra, step=step,
+           block=plugin_block, extra=extra,
+           rrdconf=('LoadPlugin rrdtool\n<Plugin rrdtool>\n  DataDir "%s"\n  CacheTimeout 0\n  %s\n</Plugin>'
+                    % (self.rrd_dir, step)) if rrd else "",
            load="LoadPlugin iptraf_services" if load_plugin else ""))
         self.env = dict(os.environ, TZ=tz)
         self.proc = None
 
     def start(self, wait_for="Initialization complete"):
-        self.proc = subprocess.Popen(["/usr/sbin/collectd", "-f", "-C", self.conf],
+        argv = ["/usr/sbin/collectd", "-f", "-C", self.conf]
+        if self.netns:
+            argv = ["ip", "netns", "exec", self.netns] + argv
+        self.proc = subprocess.Popen(argv,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      env=self.env)
         if wait_for:
@@ -129,8 +130,8 @@ PluginDir "%(plugins)s"
                     if line.startswith("epoch"):
                         continue
                     parts = line.strip().split(",")
-                    if len(parts) == 3:
-                        rows.append((int(float(parts[0])), int(float(parts[1])), int(float(parts[2]))))
+                    if len(parts) in (2, 3):
+                        rows.append(tuple(int(float(x)) for x in parts))
         return rows
 
     def wait_rows(self, instance, type_, type_instance, n, timeout=10):

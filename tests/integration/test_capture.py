@@ -1,0 +1,312 @@
+"""The capture source: the counting core against ground truth (the tool),
+and inside a real collectd on a capture file and live in network namespaces
+(replayed captures, real clients and servers, interfaces deleted and
+created again)."""
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from harness import DATA, REPO, Collectd
+from netns import Netns
+
+TOOL = os.path.join(REPO, "iptraf-services-count")
+
+
+def ground_truth(name, max_port=65535):
+    """{(proto, port): [in_p, in_b, out_p, out_b]} from a *.reasm.tsv (IP bytes)."""
+    gt = {}
+    with open(os.path.join(DATA, name + ".reasm.tsv")) as f:
+        next(f)
+        for line in f:
+            proto, port, d, packets, _frame_bytes, ipbytes = line.split()
+            if int(port) > max_port:
+                continue
+            v = gt.setdefault((proto, int(port)), [0, 0, 0, 0])
+            k = 0 if d == "in" else 2
+            v[k], v[k + 1] = int(packets), int(ipbytes)
+    return gt
+
+
+def tool(*args):
+    r = subprocess.run([TOOL] + list(args), capture_output=True, text=True)
+    return r
+
+
+def table(text):
+    lines = text.strip().splitlines()
+    assert lines[0] == "proto\tport\tdir\tpackets\tbytes"
+    return [tuple(l.split("\t")) for l in lines[1:]]
+
+
+@pytest.mark.parametrize("sample", ["real_sample", "synth_sample"])
+def test_tool_table_equals_ground_truth(sample):
+    r = tool("-p", "0-65535", "-r", os.path.join(DATA, sample + ".pcap"))
+    assert r.returncode == 0, r.stderr
+    want = []
+    with open(os.path.join(DATA, sample + ".reasm.tsv")) as f:
+        next(f)
+        for line in f:
+            proto, port, d, packets, _fb, ipbytes = line.split()
+            want.append((proto, port, d, packets, ipbytes))
+    assert table(r.stdout) == want
+
+
+def test_tool_default_ports_and_errors():
+    r = tool("-r", os.path.join(DATA, "synth_sample.pcap"))
+    rows = table(r.stdout)
+    assert rows and all(int(p) <= 1023 for _, p, _, _, _ in rows)
+    gt = ground_truth("synth_sample", 1023)
+    assert len(rows) == sum((v[0] > 0) + (v[2] > 0) for v in gt.values())
+    bad = tool("-p", "tcp/99999", "-r", os.path.join(DATA, "synth_sample.pcap"))
+    assert bad.returncode == 2 and '"tcp/99999"' in bad.stderr
+    missing = tool("-r", "/nonexistent.pcap")
+    assert missing.returncode == 2 and "nonexistent" in missing.stderr
+    assert tool().returncode == 2
+
+
+def test_tool_log_mode_gives_the_plugins_totals():
+    r = tool("-l", os.path.join(DATA, "runA-after-rotation-then-runB.log"))
+    assert r.returncode == 0, r.stderr
+    rows = table(r.stdout)
+    assert ("tcp", "80", "in", "92", "5714") in rows
+    assert ("tcp", "80", "out", "78", "1006176") in rows
+    assert ("tcp", "139", "in", "2", "120") in rows
+    assert ("udp", "1023", "in", "4", "152") in rows
+    assert not any(d == "out" and p == "1023" for _, p, d, _, _ in rows)
+
+
+def last_values(cd, instance, series):
+    """{(proto, port): (in_p, in_b, out_p, out_b)} from the csv files."""
+    got = {}
+    for proto, port in series:
+        ti = "%s-%s" % (proto, port)
+        o = cd.csv_rows(instance, "if_octets", ti)
+        p = cd.csv_rows(instance, "if_packets", ti)
+        if o and p:
+            got[(proto, port)] = (p[-1][1], o[-1][1], p[-1][2], o[-1][2])
+    return got
+
+
+def wait_values(cd, instance, expected, timeout=20):
+    deadline = time.time() + timeout
+    while True:
+        got = last_values(cd, instance, expected)
+        if got == expected or time.time() > deadline:
+            return got
+        time.sleep(0.25)
+
+
+def as_tuples(gt):
+    return {k: tuple(v) for k, v in gt.items()}
+
+
+def test_file_mode_in_collectd_equals_ground_truth(tmp_path):
+    pcap = os.path.join(DATA, "synth_sample.pcap")
+    cfg = ('<Plugin iptraf_services>\n <Capture "replay">\n  File "%s"\n'
+           '  ReportOther true\n </Capture>\n</Plugin>\n' % pcap)
+    cd = Collectd(str(tmp_path / "cd"), cfg, rrd=False)
+    expected = as_tuples(ground_truth("synth_sample", 1023))  # default ports
+    with cd:
+        got = wait_values(cd, "replay", expected)
+        assert got == expected
+        time.sleep(1.2)
+        series = cd.series("replay")
+        want = {"%s-%s-%s" % (t, p, n) for t in ("if_octets", "if_packets") for p, n in expected}
+        want |= {"%s-%s" % (t, s) for t in ("if_octets", "if_packets")
+                 for s in ("tcp-other", "udp-other", "fragments-unattributed", "malformed")}
+        assert series == want
+        assert cd.csv_rows("replay", "if_packets", "fragments-unattributed")[-1][1:] == (0, 0)
+        # Packets on ports above 1023 are "other".
+        full = ground_truth("synth_sample")
+        assert cd.csv_rows("replay", "if_packets", "malformed")[-1][1] == 0
+        assert cd.csv_rows("replay", "if_octets", "tcp-other")[-1][1] > 0
+    assert "counted: 10000 frames" in cd.log()
+    assert len(full) > len(expected)
+
+
+def capture_cfg(dev, extra=""):
+    return ('<Plugin iptraf_services>\n <Capture "%s">\n%s </Capture>\n</Plugin>\n'
+            % (dev, extra))
+
+
+def test_live_replay_on_lo_in_a_namespace_is_exact(tmp_path):
+    expected = as_tuples(ground_truth("synth_sample", 1023))
+    with Netns() as ns:
+        cd = Collectd(str(tmp_path / "cd"), capture_cfg("lo"), rrd=False, netns=ns.name)
+        with cd:
+            cd.wait_log("capture on lo: started")
+            r = ns.run(["tcpreplay", "-i", "lo", "--topspeed",
+                        os.path.join(DATA, "synth_sample.pcap")], text=True)
+            failed = [l for l in r.stdout.splitlines() if "Failed packets:" in l]
+            assert failed and failed[0].split()[-1] == "0", r.stdout
+            got = wait_values(cd, "lo", expected)
+            assert got == expected
+            drops = cd.csv_rows("lo", "if_rx_dropped", "capture")
+            assert drops and drops[-1][1] == 0
+        assert cd.proc.returncode == 0
+
+
+def test_live_real_clients_and_servers(tmp_path):
+    """UDP echo (exact by construction) and an HTTP-like TCP transfer,
+    compared with an independent capture by the tool."""
+    server = r'''
+import socket, threading, sys
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 7))
+t = socket.socket(); t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+t.bind(("127.0.0.1", 80)); t.listen(5)
+def udp():
+    while True:
+        d, a = u.recvfrom(65535); u.sendto(d, a)
+def tcp():
+    while True:
+        c, _ = t.accept(); c.recv(1000); c.sendall(b"x" * 300000); c.close()
+threading.Thread(target=udp, daemon=True).start()
+threading.Thread(target=tcp, daemon=True).start()
+print("ready", flush=True)
+sys.stdin.read()
+'''
+    client = r'''
+import socket
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.settimeout(2)
+for i in range(50):
+    u.sendto(b"y" * 200, ("127.0.0.1", 7)); u.recvfrom(65535)
+for i in range(3):
+    c = socket.create_connection(("127.0.0.1", 80)); c.sendall(b"GET / HTTP/1.0\r\n\r\n")
+    n = 0
+    while True:
+        d = c.recv(65536)
+        if not d: break
+        n += len(d)
+    assert n == 300000, n
+    c.close()
+'''
+    with Netns() as ns:
+        srv = ns.popen(["/usr/bin/python3", "-c", server], stdin=subprocess.PIPE,
+                       stdout=subprocess.PIPE, text=True)
+        assert srv.stdout.readline().strip() == "ready"
+        cd = Collectd(str(tmp_path / "cd"), capture_cfg("lo", '  Port "udp/7" "tcp/80"\n'),
+                      rrd=False, netns=ns.name)
+        with cd:
+            cd.wait_log("capture on lo: started")
+            witness = ns.popen([TOOL, "-p", "udp/7", "-p", "tcp/80", "-i", "lo", "-t", "6"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            time.sleep(1)
+            ns.run(["/usr/bin/python3", "-c", client])
+            out, err = witness.communicate(timeout=20)
+            rows = table(out)
+            expected = {}
+            for proto, port, d, packets, nbytes in rows:
+                v = expected.setdefault((proto, int(port)), [0, 0, 0, 0])
+                k = 0 if d == "in" else 2
+                v[k], v[k + 1] = int(packets), int(nbytes)
+            expected = as_tuples(expected)
+            # UDP: 50 requests and 50 echoes of 200 bytes + 28 of headers.
+            assert expected[("udp", 7)] == (50, 50 * 228, 50, 50 * 228)
+            # TCP: at least the 3 x 300000 bytes of payload went out of port 80.
+            assert expected[("tcp", 80)][3] > 3 * 300000
+            assert wait_values(cd, "lo", expected) == expected
+        srv.kill()
+
+
+def add_veth(ns, name):
+    # No dummy interfaces in this kernel everywhere; a veth pair inside the
+    # namespace works wherever network namespaces do.
+    ns.ip("link", "add", name, "type", "veth", "peer", "name", name + "p")
+    ns.ip("link", "set", name + "p", "up")
+    ns.ip("link", "set", name, "up")
+
+
+def test_interface_deleted_and_created_again(tmp_path):
+    pcap = os.path.join(DATA, "real_sample.pcap")
+    expected_once = as_tuples(ground_truth("real_sample", 1023))
+    expected_twice = {k: tuple(2 * x for x in v) for k, v in expected_once.items()}
+    with Netns() as ns:
+        cd = Collectd(str(tmp_path / "cd"),
+                      capture_cfg("d0", "  RetryInterval 0.2\n"), rrd=False, netns=ns.name)
+        with cd:
+            # Missing at start: one warning, then picked up when it appears.
+            cd.wait_log("capture on d0: the interface does not exist (yet)")
+            add_veth(ns, "d0")
+            cd.wait_log("capture on d0: started")
+            ns.run(["tcpreplay", "-i", "d0", "--topspeed", pcap])
+            assert wait_values(cd, "d0", expected_once) == expected_once
+            ns.ip("link", "del", "d0")
+            cd.wait_log("capture on d0 stopped")
+            time.sleep(1)
+            add_veth(ns, "d0")
+            cd.wait_log("capture on d0: resumed")
+            ns.run(["tcpreplay", "-i", "d0", "--topspeed", pcap])
+            assert wait_values(cd, "d0", expected_twice) == expected_twice
+            log = cd.log()
+            assert log.count("the interface does not exist (yet)") <= 2
+        assert cd.proc.returncode == 0
+
+
+def test_shutdown_under_full_speed_traffic_is_fast(tmp_path):
+    with Netns() as ns:
+        cd = Collectd(str(tmp_path / "cd"), capture_cfg("lo", '  Port "0-65535"\n'),
+                      rrd=False, netns=ns.name)
+        cd.start()
+        cd.wait_log("capture on lo: started")
+        rep = ns.popen(["tcpreplay", "-i", "lo", "--topspeed", "--loop=0",
+                        os.path.join(DATA, "synth_sample.pcap")],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            time.sleep(2)
+            t = time.time()
+            cd.proc.send_signal(signal.SIGTERM)
+            cd.proc.wait(timeout=10)
+            elapsed = time.time() - t
+        finally:
+            rep.kill()
+            rep.wait()
+        assert cd.proc.returncode == 0
+        assert elapsed < 2.0, elapsed
+
+
+def test_no_capture_permission_is_said_clearly(tmp_path):
+    r = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                        TOOL, "-i", "lo", "-t", "1"], capture_output=True, text=True)
+    assert r.returncode == 2
+    assert "CAP_NET_RAW" in r.stderr
+    # The plugin inside a collectd that runs without the capability.
+    import shutil
+    import tempfile
+    base = tempfile.mkdtemp(prefix="its-noperm-")
+    os.chmod(base, 0o755)
+    work = os.path.join(base, "cd")
+    cd = Collectd(work, capture_cfg("lo"), rrd=False)
+    for root, dirs, files in os.walk(work):
+        os.chmod(root, 0o777)
+        for f in files:
+            os.chmod(os.path.join(root, f), 0o666)
+    argv = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+            "/usr/sbin/collectd", "-f", "-C", cd.conf]
+    cd.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        cd.wait_log("CAP_NET_RAW")
+        assert "permission denied" in cd.log()
+        assert cd.proc.poll() is None
+    finally:
+        cd.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.mark.parametrize("body,expect", [
+    ('<Capture "lo">\n BufferSize 0\n</Capture>', 'option "BufferSize": 0 is out of range'),
+    ('<Capture "lo">\n Port "udp/x-y"\n</Capture>', '"udp/x-y"'),
+    ('<Capture "lo">\n Sniff true\n</Capture>', 'unknown option "Sniff"'),
+    ('<Capture "lo">\n</Capture>\n<Capture "lo">\n</Capture>', 'is configured twice'),
+    ('<Capture "">\n</Capture>', '<Capture> needs an interface name'),
+])
+def test_capture_config_errors(tmp_path, body, expect):
+    cd = Collectd(str(tmp_path / "cd"), "<Plugin iptraf_services>\n%s\n</Plugin>\n" % body, rrd=False)
+    cd.start(wait_for=None)
+    try:
+        cd.wait_log(expect)
+        cd.wait_log("iptraf_services: not started")
+    finally:
+        cd.stop()

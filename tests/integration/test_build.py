@@ -13,6 +13,9 @@ def test_make_install_layout(tmp_path):
     so = os.path.join(dest, "usr/lib/collectd/iptraf_services.so")
     assert os.path.isfile(so)
     assert not os.path.exists(os.path.join(dest, "usr/lib/collectd/iptraf_services.la"))
+    assert os.path.isfile(os.path.join(dest, "usr/bin/iptraf-services-count"))
+    assert os.path.isfile(os.path.join(dest, "usr/share/man/man5/iptraf_services.5"))
+    assert os.path.isfile(os.path.join(dest, "usr/share/man/man1/iptraf-services-count.1"))
     conf = os.path.join(dest, "etc/collectd/collectd.conf.d/iptraf_services.conf")
     assert os.path.isfile(conf)
     assert "LoadPlugin iptraf_services" in open(conf).read()
@@ -42,3 +45,22 @@ def test_configure_names_the_missing_package(tmp_path):
                        cwd=str(src), capture_output=True, text=True)
     assert r.returncode != 0
     assert "apt-get install collectd-dev" in r.stderr
+
+
+def test_man_pages_render_without_warnings():
+    for page in ("doc/iptraf_services.5", "doc/iptraf-services-count.1"):
+        r = subprocess.run(["man", "--warnings", "-E", "UTF-8", "-l", os.path.join(REPO, page)],
+                           capture_output=True, text=True,
+                           env=dict(os.environ, MANWIDTH="80", LC_ALL="C.UTF-8", MANPAGER="cat", PAGER="cat"))
+        assert r.returncode == 0
+        assert r.stderr == "", r.stderr
+        assert "SEE ALSO" in r.stdout and len(r.stdout) > 1500
+    five = subprocess.run(["man", "-l", os.path.join(REPO, "doc/iptraf_services.5")],
+                          capture_output=True, text=True,
+                          env=dict(os.environ, MANWIDTH="80", LC_ALL="C.UTF-8", MANPAGER="cat")).stdout
+    # Every option of both blocks is documented.
+    for opt in ("Instance", "Port", "ReplayHistory", "Interval", "LogInterval",
+                "IncompleteBlockTimeout", "MaxLineLength", "File", "ReportOther", "BufferSize",
+                "SnapLen", "Promiscuous", "Filter", "FragmentTableSize", "FragmentTimeout",
+                "RetryInterval"):
+        assert opt in five, opt

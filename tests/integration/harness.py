@@ -27,9 +27,10 @@ class Collectd:
     """collectd -f with csv + rrdtool + logfile and an iptraf_services block."""
 
     def __init__(self, workdir, plugin_block, interval=1, extra="", tz="UTC",
-                 rrd_step=None, load_plugin=True, netns=None, rrd=True):
+                 rrd_step=None, load_plugin=True, netns=None, rrd=True, wrapper=()):
         self.dir = workdir
         self.netns = netns
+        self.wrapper = list(wrapper)
         os.makedirs(workdir, exist_ok=True)
         self.csv_dir = os.path.join(workdir, "csv")
         self.rrd_dir = os.path.join(workdir, "rrd")
@@ -73,7 +74,7 @@ PluginDir "%(plugins)s"
         self.proc = None
 
     def start(self, wait_for="Initialization complete"):
-        argv = ["/usr/sbin/collectd", "-f", "-C", self.conf]
+        argv = self.wrapper + ["/usr/sbin/collectd", "-f", "-C", self.conf]
         if self.netns:
             argv = ["ip", "netns", "exec", self.netns] + argv
         self.proc = subprocess.Popen(argv,
@@ -279,21 +280,16 @@ class ConfCollectd(Collectd):
 
     Only the global settings and the logfile plugin are written here; the
     caller passes everything else as `body`, in which the strings %(csv)s,
-    %(rrd)s and %(plugins)s (nothing else is substituted) stand for this instance's csv DataDir, rrdtool DataDir and a
-    private plugin directory holding a copy of the built plugin.
+    %(rrd)s and %(plugins)s (nothing else is substituted) stand for this
+    instance's csv DataDir, rrdtool DataDir and a private plugin directory
+    holding a copy of the built plugin.
     """
 
     def __init__(self, workdir, host, body, interval=1, tz="UTC"):
-        self.dir = workdir
-        os.makedirs(workdir, exist_ok=True)
+        # Collectd's own set-up (directories, plugin copy, attributes start()
+        # uses), then this instance's configuration in place of its file.
+        super().__init__(workdir, "", interval=interval, tz=tz, load_plugin=False)
         self.host = host
-        self.csv_dir = os.path.join(workdir, "csv")
-        self.rrd_dir = os.path.join(workdir, "rrd")
-        self.log_path = os.path.join(workdir, "collectd.log")
-        self.plugin_dir = os.path.join(workdir, "plugins")
-        os.makedirs(self.plugin_dir, exist_ok=True)
-        shutil.copy(plugin_path(), os.path.join(self.plugin_dir, "iptraf_services.so"))
-        self.conf = os.path.join(workdir, "collectd.conf")
         with open(self.conf, "w") as f:
             f.write("""Hostname "%(host)s"
 FQDNLookup false
@@ -312,8 +308,6 @@ LoadPlugin logfile
             for key, val in (("csv", self.csv_dir), ("rrd", self.rrd_dir), ("plugins", self.plugin_dir)):
                 body = body.replace("%%(%s)s" % key, val)
             f.write(body)
-        self.env = dict(os.environ, TZ=tz)
-        self.proc = None
 
     def host_csv_rows(self, host, instance, type_, type_instance):
         """[(epoch, rx, tx)] from the csv plugin's files for `host`."""
@@ -332,3 +326,30 @@ LoadPlugin logfile
     def host_rrd_path(self, host, instance, type_, type_instance):
         return os.path.join(self.rrd_dir, host, "iptraf_services-%s" % instance,
                             "%s-%s.rrd" % (type_, type_instance))
+
+
+def feed_blocks(cd, log, instance, blocks, timeout=10):
+    """Appends iptraf-ng blocks to `log` one at a time, like a live iptraf-ng:
+    each block only after collectd (a `Collectd`) has written the previous
+    one to csv, and the first one to its RRD files too.
+
+    blocks: [(time, entries)] with block_text's entries (cumulative counts).
+    Feeding a whole history at once (ReplayHistory) makes the plugin dispatch
+    several values of one series in one read, which collectd's write threads
+    may reorder; this keeps one value per series in flight.
+    """
+    for n, (t, entries) in enumerate(blocks):
+        append(log, block_text(t, entries, running=300 * (n + 1)))
+        names = ["%s-%d" % (proto, port) for proto, port, *_ in entries]
+        for type_ in ("if_octets", "if_packets"):
+            for ti in names:
+                wait_until(lambda: t in [r[0] for r in cd.csv_rows(instance, type_, ti)],
+                           timeout, "%s-%s at %d in csv" % (type_, ti, t))
+                if n == 0:
+                    wait_until(lambda: os.path.exists(cd.rrd_path(instance, type_, ti)),
+                               timeout, "RRD file of %s-%s" % (type_, ti))
+    t_last = blocks[-1][0]
+    for type_ in ("if_octets", "if_packets"):
+        for ti in names:
+            wait_until(lambda: rrd_lastupdate(cd.rrd_path(instance, type_, ti))[0] == t_last,
+                       timeout, "%s-%s at %d in its RRD" % (type_, ti, t_last))

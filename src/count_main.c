@@ -254,14 +254,14 @@ int main(int argc, char **argv) {
   services_t *svc = services_new();
   services_load_system(svc);
 
-  int opt;
-  while ((opt = getopt(argc, argv, "p:r:i:t:l:B:h")) != -1) {
+  int opt, rc = 0;
+  while (rc == 0 && (opt = getopt(argc, argv, "p:r:i:t:l:B:h")) != -1) {
     char err[256];
     switch (opt) {
     case 'p':
       if (portspec_add(ports, optarg, svc, err, sizeof(err)) != 0) {
         fprintf(stderr, "iptraf-services-count: -p %s\n", err);
-        return 2;
+        rc = 2;
       }
       have_ports = 1;
       break;
@@ -281,24 +281,29 @@ int main(int argc, char **argv) {
       buffer_mib = atoi(optarg);
       if (buffer_mib < 1 || buffer_mib > 4096) {
         fprintf(stderr, "iptraf-services-count: -B: 1 to 4096 MiB\n");
-        return 2;
+        rc = 2;
       }
       break;
     case 'h':
       usage(stdout);
-      return 0;
+      rc = -1;
+      break;
     default:
       usage(stderr);
-      return 2;
+      rc = 2;
     }
   }
-  if (optind != argc || (!!file + !!iface + !!logpath) != 1 ||
-      (iface && seconds <= 0)) {
+  if (rc == 0 && (optind != argc || (!!file + !!iface + !!logpath) != 1 ||
+                  (iface && seconds <= 0))) {
     usage(stderr);
-    return 2;
+    rc = 2;
+  }
+  if (rc != 0) {
+    free(ports);
+    services_free(svc);
+    return rc < 0 ? 0 : rc;
   }
 
-  int rc;
   if (logpath) {
     rc = count_log(logpath, have_ports ? ports : NULL, svc);
   } else {

@@ -71,6 +71,11 @@ PluginDir "%(plugins)s"
                     % (self.rrd_dir, step)) if rrd else "",
            load="LoadPlugin iptraf_services" if load_plugin else ""))
         self.env = dict(os.environ, TZ=tz)
+        # The sanitizer pass loads an ASan-built plugin into Debian's collectd.
+        if os.environ.get("ITS_COLLECTD_PRELOAD"):
+            self.env["LD_PRELOAD"] = os.environ["ITS_COLLECTD_PRELOAD"]
+            self.env.setdefault("ASAN_OPTIONS", "detect_leaks=0:abort_on_error=1")
+            self.env.setdefault("UBSAN_OPTIONS", "halt_on_error=1:print_stacktrace=1")
         self.proc = None
 
     def start(self, wait_for="Initialization complete"):

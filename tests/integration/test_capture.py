@@ -12,7 +12,7 @@ import pytest
 from harness import DATA, REPO, Collectd
 from netns import Netns
 
-TOOL = os.path.join(REPO, "iptraf-services-count")
+TOOL = os.environ.get("ITS_TOOL") or os.path.join(REPO, "iptraf-services-count")
 
 
 def ground_truth(name, max_port=65535):
@@ -294,7 +294,7 @@ def test_no_capture_permission_is_said_clearly(tmp_path):
             os.chmod(os.path.join(root, f), 0o666)
     argv = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
             "/usr/sbin/collectd", "-f", "-C", cd.conf]
-    cd.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    cd.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=cd.env)
     try:
         cd.wait_log("CAP_NET_RAW")
         assert "permission denied" in cd.log()

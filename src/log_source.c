@@ -30,11 +30,13 @@ struct log_source_s {
 
   int first_read_done;
   int catching_up;     /* first read of a file present at start */
+  int replaying;       /* ReplayHistory: one block per read until the end */
   log_block_t last_block; /* catch-up: the newest block, emitted at the end */
   int have_last_block;
+  series_t *touched;   /* series updated since the last emission */
+  series_t **touched_tail;
 
   time_t learned_interval;
-  time_t last_emitted;
   time_t now;
 
   time_t warn_window_start;
@@ -43,11 +45,9 @@ struct log_source_s {
 
   log_source_stats_t stats;
   int emitted_this_read;
-  /* A block brought a series never dispatched before: stop reading after it
-   * until the next read, so the write plugins create its file (rrdtool)
-   * before more values of the same series arrive. collectd's rrdtool plugin
-   * drops values that race with the creation of their file. */
+  /* Replay: stop reading after each block until the next read. */
   int pause;
+  uint64_t skipped_reported;
 };
 
 static void say(log_source_t *s, int sev, const char *fmt, ...)
@@ -144,48 +144,71 @@ static time_t value_interval(const log_source_t *s) {
   return s->cfg.default_interval > 0 ? s->cfg.default_interval : 10;
 }
 
-static void emit_block(log_source_t *s, const log_block_t *b) {
-  if (b->generated <= s->last_emitted) {
+/* Emits one series' continuous totals at `t`, unless that would not be
+ * after its previous value (a block in the same second, or the clock stepped
+ * back): then its counts go out with its next value. */
+static void emit_series(log_source_t *s, series_t *sr, time_t t) {
+  if (s->cfg.ports &&
+      (sr->port < 0 || !port_set_has(s->cfg.ports, sr->proto, (unsigned)sr->port)))
+    return;
+  if ((int64_t)t <= sr->emitted_time) {
     s->stats.blocks_skipped_old++;
-    say(s, 5,
-        "%s line %llu: block time is not after the previous block's; its "
-        "counts are carried into the next block",
-        s->path, (unsigned long long)b->header_line);
     return;
   }
-  s->last_emitted = b->generated;
-  int new_series = 0;
+  uint64_t total[SERIES_NCOUNTERS];
+  series_totals(s->series, sr, total);
+  its_value_t v = {
+      .proto = sr->proto,
+      .port = sr->port,
+      .name = sr->port < 0 ? sr->name : NULL,
+      .time = t,
+      .interval = value_interval(s),
+      .in_packets = total[SERIES_IN_PACKETS],
+      .in_bytes = total[SERIES_IN_BYTES],
+      .out_packets = total[SERIES_OUT_PACKETS],
+      .out_bytes = total[SERIES_OUT_BYTES],
+  };
+  sr->emitted_time = (int64_t)t;
+  s->cfg.emit(s->cfg.ud, &v);
+  s->emitted_this_read++;
+}
+
+/* Catch-up at start: the newest block only (the series of earlier blocks
+ * were dispatched by the collectd that read them). */
+static void emit_block(log_source_t *s, const log_block_t *b) {
   for (size_t i = 0; i < b->count; i++) {
     const block_entry_t *e = &b->entries[i];
     int port = resolve_port(s, e);
-    if (s->cfg.ports &&
-        (port < 0 || !port_set_has(s->cfg.ports, e->proto, (unsigned)port)))
-      continue;
     series_t *sr = series_table_get(s->series, e->proto, port, e->name, 0);
-    if (sr == NULL)
-      continue;
-    uint64_t total[SERIES_NCOUNTERS];
-    series_totals(s->series, sr, total);
-    if (!sr->dispatched) {
-      sr->dispatched = 1;
-      new_series = 1;
-    }
-    its_value_t v = {
-        .proto = e->proto,
-        .port = port,
-        .name = port < 0 ? e->name : NULL,
-        .time = b->generated,
-        .interval = value_interval(s),
-        .in_packets = total[SERIES_IN_PACKETS],
-        .in_bytes = total[SERIES_IN_BYTES],
-        .out_packets = total[SERIES_OUT_PACKETS],
-        .out_bytes = total[SERIES_OUT_BYTES],
-    };
-    s->cfg.emit(s->cfg.ud, &v);
+    if (sr != NULL)
+      emit_series(s, sr, b->generated);
   }
-  s->emitted_this_read++;
-  if (new_series)
-    s->pause = 1;
+}
+
+/* Every series updated since the last emission, once, with the time of the
+ * newest block that reported it. One value per series per read: collectd's
+ * write threads may reorder several values of one series dispatched at
+ * once (the cache then drops the older as "too old"), and the rrdtool plugin
+ * drops values that race with the creation of their file. */
+static void emit_touched(log_source_t *s) {
+  while (s->touched) {
+    series_t *sr = s->touched;
+    s->touched = sr->next_touched;
+    sr->next_touched = NULL;
+    sr->touched = 0;
+    emit_series(s, sr, (time_t)sr->block_time);
+  }
+  s->touched_tail = &s->touched;
+}
+
+static void clear_touched(log_source_t *s) {
+  while (s->touched) {
+    series_t *sr = s->touched;
+    s->touched = sr->next_touched;
+    sr->next_touched = NULL;
+    sr->touched = 0;
+  }
+  s->touched_tail = &s->touched;
 }
 
 static int copy_block(log_block_t *dst, const log_block_t *src) {
@@ -255,6 +278,12 @@ static void on_block(void *ud, const log_block_t *b) {
                                       e->out_packets, e->out_bytes};
     uint64_t total[SERIES_NCOUNTERS];
     series_update(s->series, sr, raw, total);
+    sr->block_time = (int64_t)b->generated;
+    if (!sr->touched) {
+      sr->touched = 1;
+      *s->touched_tail = sr;
+      s->touched_tail = &sr->next_touched;
+    }
   }
 
   if (s->catching_up) {
@@ -262,7 +291,8 @@ static void on_block(void *ud, const log_block_t *b) {
       s->have_last_block = 1;
     return;
   }
-  emit_block(s, b);
+  if (s->replaying)
+    s->pause = 1;
 }
 
 static int on_line(void *ud, const char *line, size_t len, uint64_t line_no) {
@@ -324,6 +354,7 @@ log_source_t *log_source_new(const log_source_config_t *cfg) {
     return NULL;
   }
   s->cfg.path = s->path;
+  s->touched_tail = &s->touched;
   block_assembler_init(&s->blocks);
   return s;
 }
@@ -356,6 +387,7 @@ int log_source_read(log_source_t *s, time_t now) {
   if (!s->first_read_done) {
     s->first_read_done = 1;
     s->catching_up = !s->cfg.replay_history;
+    s->replaying = s->cfg.replay_history;
   }
 
   uint64_t got = log_tail_read(&s->tail, &cb);
@@ -371,11 +403,25 @@ int log_source_read(log_source_t *s, time_t now) {
 
   if (s->catching_up) {
     s->catching_up = 0;
+    clear_touched(s);
     if (s->have_last_block) {
       s->have_last_block = 0;
       emit_block(s, &s->last_block);
     }
+  } else {
+    emit_touched(s);
   }
+  if (s->stats.blocks_skipped_old > s->skipped_reported) {
+    say(s, 5,
+        "%s: %llu values were held back because their block's time is not "
+        "after the previous value's (two blocks in one second, or the clock "
+        "stepped back); their counts go out with the next newer block",
+        s->path,
+        (unsigned long long)(s->stats.blocks_skipped_old - s->skipped_reported));
+    s->skipped_reported = s->stats.blocks_skipped_old;
+  }
+  if (s->replaying && !s->pause && got == 0)
+    s->replaying = 0; /* the history is in: from now on, live reading */
   return s->emitted_this_read;
 }
 

@@ -44,9 +44,12 @@ typedef struct log_source_s log_source_t;
 log_source_t *log_source_new(const log_source_config_t *cfg);
 void log_source_free(log_source_t *s);
 
-/* Reads what was added to the log since the last call and emits the values
- * of every new complete block. `now` decides when an unfinished block is
- * taken as cut off by a crash. Returns the number of blocks emitted. */
+/* Reads what was added to the log since the last call, folds every new
+ * complete block into the counters, and emits each updated series once, with
+ * the time of the newest block that reported it. At start-up it emits the
+ * file's last block only; with replay_history it emits the file's blocks one
+ * per call, in order. `now` decides when an unfinished block is taken as cut
+ * off by a crash. Returns the number of values emitted. */
 int log_source_read(log_source_t *s, time_t now);
 
 typedef struct {

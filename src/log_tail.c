@@ -256,3 +256,10 @@ time_t log_tail_mtime(const log_tail_t *t) {
     return 0;
   return st.st_mtime;
 }
+
+uint64_t log_tail_unread(const log_tail_t *t) {
+  struct stat st;
+  if (t->fd < 0 || fstat(t->fd, &st) != 0 || st.st_size <= t->offset)
+    return 0;
+  return (uint64_t)(st.st_size - t->offset);
+}

@@ -59,6 +59,9 @@ void log_tail_destroy(log_tail_t *t);
  * hands complete lines to cb->on_line. Returns the number of bytes read. */
 uint64_t log_tail_read(log_tail_t *t, const tail_callbacks_t *cb);
 
+/* Bytes in the open file not read yet (0 when none is open). */
+uint64_t log_tail_unread(const log_tail_t *t);
+
 /* Modification time of the file being read, or 0. */
 time_t log_tail_mtime(const log_tail_t *t);
 

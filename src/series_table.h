@@ -18,7 +18,11 @@ typedef struct series_s {
   uint64_t base[SERIES_NCOUNTERS];     /* sum of earlier runs' last values */
   uint64_t last[SERIES_NCOUNTERS];     /* last value in run `run` */
   uint64_t run;
-  int dispatched; /* emitted at least once since start */
+  /* Emission bookkeeping for the log source. */
+  int touched;          /* updated since the last emission */
+  int64_t block_time;   /* time of the newest block that reported it */
+  int64_t emitted_time; /* time of the last value emitted, 0 none */
+  struct series_s *next_touched;
   struct series_s *next_named;
 } series_t;
 

@@ -130,8 +130,10 @@ def test_missing_file_is_picked_up_when_it_appears(tmp_path, t0):
         append(log, started_line(t0))
         append(log, block_text(t0 + 60, [("udp", 123, 5, 380, 5, 380)]))
         append(log, block_text(t0 + 120, [("udp", 123, 6, 456, 6, 456)]))
-        rows = cd.wait_rows("t", "if_octets", "udp-123", 2)
-        assert rows == [(t0 + 60, 380, 380), (t0 + 120, 456, 456)]
+        # Read whole: each series once, with its newest block's values.
+        rows = cd.wait_rows("t", "if_octets", "udp-123", 1)
+        time.sleep(1.5)
+        assert cd.csv_rows("t", "if_octets", "udp-123") == [(t0 + 120, 456, 456)]
 
 
 def test_permission_denied_is_reported_and_retried(tmp_path, t0):
@@ -257,3 +259,61 @@ def test_config_errors_are_named_and_stop_the_plugin(tmp_path, t0, body, expect)
         assert cd.proc.poll() is None  # collectd itself keeps running
     finally:
         cd.stop()
+
+
+def test_backlog_of_many_blocks_between_reads(tmp_path, t0):
+    """100 MB arrive between two reads (1000 ports a block): one value per
+    series, the newest, exact; nothing reordered or dropped by collectd."""
+    log = str(tmp_path / "big.log")
+    append(log, started_line(t0))
+    append(log, block_text(t0 + 1, [("tcp", p, 1, 100, 1, 100) for p in range(1000)]))
+    cd = Collectd(str(tmp_path / "cd"), log_block(log, "    Interval 2\n"), rrd=False)
+    with cd:
+        cd.wait_rows("t", "if_octets", "tcp-999", 1)
+        # Over 100 MB of blocks at once: 660 blocks of 1000 ports.
+        chunks = []
+        for k in range(1, 661):
+            chunks.append(block_text(t0 + 1 + k, [("tcp", p, k + 1, 100 * (k + 1), 1, 100)
+                                                  for p in range(1000)]))
+        with open(log, "a") as f:
+            f.write("".join(chunks))
+        assert os.path.getsize(log) > 100 * 1000 * 1000
+        rows = cd.wait_rows("t", "if_octets", "tcp-999", 2, timeout=60)
+        assert rows[-1] == (t0 + 661, 66100, 100)
+        assert cd.wait_rows("t", "if_packets", "tcp-0", 2, timeout=30)[-1] == (t0 + 661, 661, 1)
+        time.sleep(2.5)
+        assert len(cd.csv_rows("t", "if_octets", "tcp-500")) == 2
+    assert "Value too old" not in cd.log()
+
+
+def test_fifo_and_directory_in_place_of_the_log(tmp_path, t0):
+    log = str(tmp_path / "f.log")
+    os.mkfifo(log)
+    cd = Collectd(str(tmp_path / "cd"), log_block(log))
+    with cd:
+        cd.wait_log("is not a regular file")
+        time.sleep(1.5)
+        assert cd.proc.poll() is None
+        os.unlink(log)
+        append(log, started_line(t0))
+        append(log, block_text(t0 + 60, [("udp", 514, 3, 300, 0, 0)]))
+        assert cd.wait_rows("t", "if_octets", "udp-514", 1) == [(t0 + 60, 300, 0)]
+
+
+def test_clock_stepping_back_an_hour_keeps_exact_counts(tmp_path, t0):
+    log = str(tmp_path / "clock.log")
+    append(log, started_line(t0))
+    append(log, block_text(t0 + 3600, [("tcp", 22, 1, 100, 1, 10)]))
+    cd = Collectd(str(tmp_path / "cd"), log_block(log))
+    with cd:
+        assert cd.wait_rows("t", "if_octets", "tcp-22", 1) == [(t0 + 3600, 100, 10)]
+        # The clock steps back an hour: iptraf stamps earlier times.
+        append(log, block_text(t0 + 60, [("tcp", 22, 2, 200, 2, 20)]))
+        append(log, block_text(t0 + 120, [("tcp", 22, 3, 300, 3, 30)]))
+        cd.wait_log("held back")
+        time.sleep(1.5)
+        assert len(cd.csv_rows("t", "if_octets", "tcp-22")) == 1
+        # An hour later the stamps pass the last value again: nothing lost.
+        append(log, block_text(t0 + 3660, [("tcp", 22, 4, 400, 4, 40)]))
+        rows = cd.wait_rows("t", "if_octets", "tcp-22", 2)
+        assert rows == [(t0 + 3600, 100, 10), (t0 + 3660, 400, 40)]

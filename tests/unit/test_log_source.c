@@ -144,7 +144,7 @@ static void test_runA_first_file(void) {
   char path[512];
   snprintf(path, sizeof(path), "%s/runA-before-rotation.log", TEST_DATA_DIR);
   log_source_t *s = open_source(path, 0, NULL);
-  CHECK(log_source_read(s, time(NULL)) == 1);
+  CHECK(log_source_read(s, time(NULL)) == 2);
   CHECK_U64(ngot, 2);
   const got_t *g = find(ITS_PROTO_TCP, 80);
   CHECK(g != NULL);
@@ -171,7 +171,7 @@ static void test_runA_then_runB_replay(void) {
   snprintf(path, sizeof(path), "%s/runA-after-rotation-then-runB.log",
            TEST_DATA_DIR);
   log_source_t *s = open_source(path, 1, NULL);
-  CHECK(read_all(s, time(NULL)) == 5);
+  CHECK(read_all(s, time(NULL)) == 27);
   /* Block 1: 5 ports, block 2: 5, final block of A: 5, B: 6 and 6. */
   CHECK_U64(count_at(UTC_20261129(16, 48, 1)), 5);
   CHECK_U64(count_at(UTC_20261129(16, 48, 17)), 5);
@@ -220,7 +220,7 @@ static void test_catch_up_emits_last_block_only(void) {
   snprintf(path, sizeof(path), "%s/runA-after-rotation-then-runB.log",
            TEST_DATA_DIR);
   log_source_t *s = open_source(path, 0, NULL);
-  CHECK(log_source_read(s, time(NULL)) == 1);
+  CHECK(log_source_read(s, time(NULL)) == 6);
   CHECK_U64(ngot, 6);
   CHECK_U64(count_at(UTC_20261129(16, 49, 6)), 6);
   const got_t *g = find(ITS_PROTO_TCP, 80);
@@ -253,7 +253,7 @@ static void test_legacy_samples(void) {
   setenv("TZ", "UTC", 1);
   tzset();
   log_source_t *s = open_source(path, 1, NULL);
-  CHECK(log_source_read(s, time(NULL)) == 1);
+  CHECK(log_source_read(s, time(NULL)) == 3);
   CHECK_U64(ngot, 3);
   const got_t *g = find(ITS_PROTO_TCP, 22);
   CHECK(g && g->ip == 3027 && g->ib == 4198328 && g->op == 1618 &&
@@ -271,7 +271,7 @@ static void test_legacy_samples(void) {
   snprintf(path, sizeof(path), "%s/iptraf-3.0.0-reconstructed.log",
            TEST_DATA_DIR);
   s = open_source(path, 1, NULL);
-  CHECK(read_all(s, time(NULL)) == 2);
+  CHECK(read_all(s, time(NULL)) == 8);
   CHECK_U64(ngot, 8);
   g = find(ITS_PROTO_TCP, 22);
   CHECK(g && g->ip == 6054 && g->ib == 8396656 && g->op == 3236 &&
@@ -290,7 +290,7 @@ static void test_crash_mid_block(void) {
   snprintf(path, sizeof(path), "%s/crash-mid-block.log", TEST_DATA_DIR);
   log_source_t *s = open_source(path, 0, NULL);
   /* The file is old: the unfinished block is taken as cut off at once. */
-  CHECK(log_source_read(s, time(NULL) + 3600) == 1);
+  CHECK(log_source_read(s, time(NULL) + 3600) == 458);
   CHECK_U64(ngot, 458); /* UDP/1..458; UDP/459 has no newline */
   const got_t *g = find(ITS_PROTO_UDP, 458);
   CHECK(g && g->ip == 2 && g->ib == 76 && g->op == 0 && g->ob == 0);
@@ -323,7 +323,7 @@ static void test_crash_then_restart_appended(void) {
              "29 16:52:16 2026\n\nUDP/1: 1 packets, 10 bytes total, 0.00 "
              "kbps; 1 packets, 10 bytes incoming, 0.00 kbps; 0 packets, 0 "
              "bytes outgoing, 0.00 kbps\n\n\nRunning time: 16 seconds\n");
-  CHECK(read_all(s, now) == 2);
+  CHECK(read_all(s, now) == 458 + 1);
   CHECK_U64(ngot, 458 + 1);
   const got_t *g = find(ITS_PROTO_UDP, 1);
   CHECK(g && g->time == UTC_20261129(16, 52, 16));
@@ -474,12 +474,12 @@ static void test_missing_then_created(void) {
   append_str(path, START);
   append_str(path, block(0, 1000));
   append_str(path, block(1, 2000));
-  /* A file that appears later is new: all its blocks are emitted, the
-   * second one on the next read (the first brought new series). */
-  CHECK(log_source_read(s, now) == 1);
+  /* A file that appears later is read whole; each series is emitted once,
+   * with its newest block's values. */
   CHECK(log_source_read(s, now) == 1);
   CHECK(log_source_read(s, now) == 0);
-  CHECK_U64(ngot, 2);
+  CHECK_U64(ngot, 1);
+  CHECK(ngot == 1 && got[0].ib == 2000 && got[0].time == UTC_20261129(17, 1, 0));
   log_source_free(s);
   unlink(path);
 }
@@ -569,20 +569,75 @@ static void test_implicit_restart(void) {
   unlink(path);
 }
 
-/* Replay: a block bringing new series ends the read; known series go on. */
-static void test_new_series_pause_reading(void) {
+/* Replay: one block per read, in order; then live reading. */
+static void test_replay_one_block_per_read(void) {
   reset();
   char path[512];
   snprintf(path, sizeof(path), "%s/runA-after-rotation-then-runB.log",
            TEST_DATA_DIR);
   log_source_t *s = open_source(path, 1, NULL);
   time_t now = time(NULL);
-  CHECK(log_source_read(s, now) == 1); /* 16:48:01: 5 new series */
-  CHECK(log_source_read(s, now) == 3); /* 16:48:17, 16:48:29, 16:48:50 (new) */
-  CHECK(log_source_read(s, now) == 1); /* 16:49:06 */
+  CHECK(log_source_read(s, now) == 5); /* 16:48:01 */
+  CHECK(log_source_read(s, now) == 5); /* 16:48:17 */
+  CHECK(log_source_read(s, now) == 5); /* 16:48:29 */
+  CHECK(log_source_read(s, now) == 6); /* 16:48:50 */
+  CHECK(log_source_read(s, now) == 6); /* 16:49:06 */
   CHECK(log_source_read(s, now) == 0);
   CHECK_U64(ngot, 27);
   log_source_free(s);
+}
+
+/* Several blocks between two reads: each series once, newest values; a
+ * series the newest block lacks goes out with its own newest block's time. */
+static void test_backlog_emits_each_series_once(void) {
+  reset();
+  char path[512];
+  tmp_path(path, sizeof(path), "backlog.log");
+  unlink(path);
+  append_str(path, START);
+  append_str(path, block(0, 1000));
+  log_source_t *s = open_source(path, 0, NULL);
+  time_t now = time(NULL);
+  CHECK(log_source_read(s, now) == 1);
+  append_str(path, block(1, 2000));
+  append_str(path,
+             "\n*** TCP/UDP traffic log, generated Sun Nov 29 17:01:30 2026\n\n"
+             "UDP/53: 1 packets, 80 bytes total; 1 packets, 80 bytes "
+             "incoming; 0 packets, 0 bytes outgoing\n\n"
+             "TCP/22: 30 packets, 3000 bytes total; 30 packets, 3000 bytes "
+             "incoming; 0 packets, 0 bytes outgoing\n\nRunning time: 90 "
+             "seconds\n");
+  append_str(path, START); /* restart: udp/53 is not in the next run */
+  append_str(path, block(5, 500));
+  CHECK(log_source_read(s, now) == 2);
+  CHECK_U64(ngot, 3);
+  const got_t *t = find(ITS_PROTO_TCP, 22), *u = find(ITS_PROTO_UDP, 53);
+  CHECK(t && t->ib == 3500 && t->time == UTC_20261129(17, 5, 0));
+  CHECK(u && u->ib == 80 && u->time == UTC_20261129(17, 1, 30));
+  log_source_free(s);
+  unlink(path);
+}
+
+/* The clock steps back an hour: values are held back until a block is newer
+ * than the last value; no count is lost. */
+static void test_clock_steps_back(void) {
+  reset();
+  char path[512];
+  tmp_path(path, sizeof(path), "clock.log");
+  unlink(path);
+  append_str(path, START);
+  append_str(path, block(10, 1000));
+  log_source_t *s = open_source(path, 0, NULL);
+  time_t now = time(NULL);
+  CHECK(log_source_read(s, now) == 1);
+  append_str(path, block(2, 2000)); /* 17:02 < 17:10 */
+  CHECK(log_source_read(s, now) == 0);
+  append_str(path, block(11, 3000));
+  CHECK(log_source_read(s, now) == 1);
+  CHECK(find(ITS_PROTO_TCP, 22)->ib == 3000);
+  CHECK(strstr(messages, "held back") != NULL);
+  log_source_free(s);
+  unlink(path);
 }
 
 int main(void) {
@@ -610,7 +665,9 @@ int main(void) {
   RUN(test_permission_denied);
   RUN(test_garbage_is_skipped_and_counts_survive);
   RUN(test_implicit_restart);
-  RUN(test_new_series_pause_reading);
+  RUN(test_replay_one_block_per_read);
+  RUN(test_backlog_emits_each_series_once);
+  RUN(test_clock_steps_back);
   services_free(svc);
   rmdir(tmpdir);
   UNIT_MAIN_END();

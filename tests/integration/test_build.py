@@ -19,6 +19,8 @@ def test_make_install_layout(tmp_path):
     conf = os.path.join(dest, "etc/collectd/collectd.conf.d/iptraf_services.conf")
     assert os.path.isfile(conf)
     assert "LoadPlugin iptraf_services" in open(conf).read()
+    for example in ("rrdtool-mrtg", "network-sensor", "network-server"):
+        assert os.path.isfile(os.path.join(dest, "etc/collectd/collectd.conf.d/%s.conf.example" % example))
     # The installed file is what collectd loads: it exports module_register.
     syms = subprocess.run(["nm", "-D", "--defined-only", so], capture_output=True,
                           text=True, check=True).stdout

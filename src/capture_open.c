@@ -111,3 +111,19 @@ pcap_t *capture_open_file(const char *path, const char *filter,
   *status = CAPTURE_OK;
   return p;
 }
+
+int capture_filter_check(const char *filter, char *err, size_t errlen) {
+  pcap_t *p = pcap_open_dead(DLT_EN10MB, 65535);
+  if (p == NULL) {
+    snprintf(err, errlen, "cannot check the filter");
+    return -1;
+  }
+  struct bpf_program prog;
+  int rc = pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN);
+  if (rc != 0)
+    snprintf(err, errlen, "%s", pcap_geterr(p));
+  else
+    pcap_freecode(&prog);
+  pcap_close(p);
+  return rc == 0 ? 0 : -1;
+}

@@ -31,6 +31,9 @@ typedef enum {
 extern const char *const CAPTURE_DEFAULT_FILTER;
 extern const char *const CAPTURE_DEFAULT_FILTER_NO_VLAN;
 
+/* Checks that a filter compiles (for Ethernet); 0, or -1 with the reason. */
+int capture_filter_check(const char *filter, char *err, size_t errlen);
+
 pcap_t *capture_open_live(const capture_opts_t *o, capture_status_t *status,
                           char *err, size_t errlen);
 pcap_t *capture_open_file(const char *path, const char *filter,

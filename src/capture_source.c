@@ -1,7 +1,11 @@
 #include "capture_source.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <pthread.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +31,8 @@ struct capture_source_s {
   capture_stats_t snap_stats;
 
   /* Owned by the capture thread. */
+  unsigned ifindex;  /* of the device the open handle is bound to, 0: any */
+  int if_down;       /* last reported state */
   port_counters_t live;
   uint64_t drops_closed, received_closed; /* from handles already closed */
   capture_stats_t stats;
@@ -109,6 +115,42 @@ static int idle_wait(capture_source_t *s, double seconds) {
   return stop;
 }
 
+/* libpcap keeps capturing a device that was renamed, and reports nothing
+ * while it is down. Checked once per snapshot (once per read): returns
+ * non-zero when the handle must be reopened because the name now means
+ * another device or none. */
+static int check_interface(capture_source_t *s) {
+  if (s->file || s->ifindex == 0)
+    return 0;
+  unsigned idx = if_nametoindex(s->device);
+  if (idx != s->ifindex) {
+    say(s, 4, "capture on %s: the interface was renamed or replaced; "
+              "reopening it by name",
+        s->device);
+    return 1;
+  }
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return 0;
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof(ifr));
+  snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", s->device);
+  if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+    int down = !(ifr.ifr_flags & IFF_UP);
+    if (down != s->if_down) {
+      if (down)
+        say(s, 4, "capture on %s: the interface is down; counting goes on "
+                  "when it comes up",
+            s->device);
+      else
+        say(s, 6, "capture on %s: the interface is up again", s->device);
+      s->if_down = down;
+    }
+  }
+  close(fd);
+  return 0;
+}
+
 static pcap_t *open_handle(capture_source_t *s, capture_status_t *st,
                            char *err, size_t errlen) {
   if (s->file)
@@ -172,6 +214,11 @@ static void *capture_thread(void *arg) {
     last_status = CAPTURE_OK;
     last_err[0] = '\0';
 
+    s->ifindex = (s->file || strcmp(s->device, "any") == 0)
+                     ? 0
+                     : if_nametoindex(s->device);
+    s->if_down = 0;
+
     pthread_mutex_lock(&s->lock);
     s->handle = p;
     s->stats.running = 1;
@@ -183,9 +230,14 @@ static void *capture_thread(void *arg) {
     while (!stop) {
       int n = pcap_dispatch(p, -1, on_packet, (u_char *)&ctx);
       pthread_mutex_lock(&s->lock);
+      int served = s->snapshot_wanted;
       serve_snapshot(s, p);
       stop = s->stop;
       pthread_mutex_unlock(&s->lock);
+      if (served && !stop && check_interface(s)) {
+        reopen = 1;
+        break;
+      }
       if (n == PCAP_ERROR_BREAK)
         continue; /* a snapshot request or stop */
       if (n < 0) {

@@ -8,6 +8,7 @@
 #include <libgen.h>
 #include <time.h>
 
+#include "capture_open.h"
 #include "capture_source.h"
 #include "log_source.h"
 #include "port_counters.h"
@@ -65,22 +66,56 @@ static services_t *services;
     config_errors++;                                                           \
   } while (0)
 
-/* "<Log \"path\">" or "<Capture \"eth0\">", for messages. */
+/* The block being configured, for messages: <Log "path">, <Capture "eth0">.
+ * (collectd does not fill in oconfig_item_t's parent.) Configuration runs in
+ * one thread. */
+static char current_block[512] = "<Plugin iptraf_services>";
+
+static void set_current_block(const oconfig_item_t *ci) {
+  snprintf(current_block, sizeof(current_block), "<%s \"%s\">", ci->key,
+           ci->values_num > 0 && ci->values[0].type == OCONFIG_TYPE_STRING
+               ? ci->values[0].value.string
+               : "");
+}
+
 static const char *where(const oconfig_item_t *ci) {
-  static __thread char buf[512];
-  const oconfig_item_t *b = ci->parent;
-  snprintf(buf, sizeof(buf), "<%s \"%s\">", b && b->key ? b->key : "?",
-           b && b->values_num > 0 && b->values[0].type == OCONFIG_TYPE_STRING
-               ? b->values[0].value.string
-               : "?");
+  (void)ci;
+  return current_block;
+}
+
+/* The values as written, for messages: "text", 42, true. */
+static const char *given(const oconfig_item_t *ci) {
+  static __thread char buf[256];
+  size_t len = 0;
+  buf[0] = '\0';
+  if (ci->values_num == 0)
+    return "nothing";
+  for (int i = 0; i < ci->values_num && len < sizeof(buf) - 1; i++) {
+    const oconfig_value_t *v = &ci->values[i];
+    int n;
+    if (v->type == OCONFIG_TYPE_STRING)
+      n = snprintf(buf + len, sizeof(buf) - len, "%s\"%s\"", i ? " " : "",
+                   v->value.string);
+    else if (v->type == OCONFIG_TYPE_NUMBER)
+      n = snprintf(buf + len, sizeof(buf) - len, "%s%g", i ? " " : "",
+                   v->value.number);
+    else
+      n = snprintf(buf + len, sizeof(buf) - len, "%s%s", i ? " " : "",
+                   v->value.boolean ? "true" : "false");
+    if (n < 0)
+      break;
+    len += (size_t)n;
+    if (len >= sizeof(buf))
+      len = sizeof(buf) - 1;
+  }
   return buf;
 }
 
 static int get_single_string(const oconfig_item_t *ci, char **out) {
   if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_STRING) {
     CONFIG_ERROR("%s: option \"%s\" takes one string argument, "
-                 "e.g. %s \"value\"",
-                 where(ci), ci->key, ci->key);
+                 "e.g. %s \"value\", not %s",
+                 where(ci), ci->key, ci->key, given(ci));
     return -1;
   }
   char *s = strdup(ci->values[0].value.string);
@@ -93,8 +128,8 @@ static int get_single_string(const oconfig_item_t *ci, char **out) {
 
 static int get_bool(const oconfig_item_t *ci, int *out) {
   if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_BOOLEAN) {
-    CONFIG_ERROR("%s: option \"%s\" takes true or false",
-                 where(ci), ci->key);
+    CONFIG_ERROR("%s: option \"%s\" takes true or false, not %s",
+                 where(ci), ci->key, given(ci));
     return -1;
   }
   *out = ci->values[0].value.boolean ? 1 : 0;
@@ -104,8 +139,8 @@ static int get_bool(const oconfig_item_t *ci, int *out) {
 static int get_number(const oconfig_item_t *ci, double min, double max,
                       double *out) {
   if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_NUMBER) {
-    CONFIG_ERROR("%s: option \"%s\" takes one number", where(ci),
-                 ci->key);
+    CONFIG_ERROR("%s: option \"%s\" takes one number, not %s", where(ci),
+                 ci->key, given(ci));
     return -1;
   }
   double v = ci->values[0].value.number;
@@ -228,6 +263,7 @@ static int add_source(source_t *s) {
 }
 
 static int config_capture_block(const oconfig_item_t *ci) {
+  set_current_block(ci);
   if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_STRING ||
       ci->values[0].value.string[0] == '\0') {
     CONFIG_ERROR("<Capture> needs an interface name (or \"any\"), e.g. "
@@ -268,8 +304,14 @@ static int config_capture_block(const oconfig_item_t *ci) {
       if (get_single_string(c, &s->file) != 0)
         rc = -1;
     } else if (strcasecmp(c->key, "Filter") == 0) {
+      char err[PCAP_ERRBUF_SIZE + 64];
       if (get_single_string(c, &s->filter) != 0)
         rc = -1;
+      else if (capture_filter_check(s->filter, err, sizeof(err)) != 0) {
+        CONFIG_ERROR("%s: option \"Filter\": \"%s\": %s", where(c), s->filter,
+                     err);
+        rc = -1;
+      }
     } else if (strcasecmp(c->key, "BufferSize") == 0) {
       if (get_number(c, 1, 4096, &s->buffer_mib) != 0)
         rc = -1;
@@ -329,6 +371,7 @@ static int config_capture_block(const oconfig_item_t *ci) {
 }
 
 static int config_log_block(const oconfig_item_t *ci) {
+  set_current_block(ci);
   if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_STRING ||
       ci->values[0].value.string[0] == '\0') {
     CONFIG_ERROR("<Log> needs the log file's path: <Log "

@@ -1,0 +1,23 @@
+/* ebpf_abi: what the in-kernel counter (src/bpf/its_count.bpf.c) and user
+ * space (src/ebpf_source.c, src/ebpf_slots.c) share: the counter slot
+ * layout. Plain C types only, so that both the BPF target and the host
+ * compiler include it. */
+#ifndef ITS_EBPF_ABI_H
+#define ITS_EBPF_ABI_H
+
+/* Slots of the counters map. Slots from EBPF_SLOT_FIRST_PORT on belong to
+ * monitored (protocol, port) pairs, through the port_slot map (index
+ * proto * 65536 + port, proto 0 TCP, 1 UDP; value 0: not monitored). */
+#define EBPF_SLOT_OTHER_TCP 0   /* in: TCP packets on no monitored port */
+#define EBPF_SLOT_OTHER_UDP 1   /* in: UDP packets on no monitored port */
+#define EBPF_SLOT_FRAG_UNATTRIBUTED 2 /* in: fragments of unknown datagrams */
+#define EBPF_SLOT_MALFORMED 3   /* in: packets and captured bytes */
+#define EBPF_SLOT_FIRST_PORT 4
+
+#define EBPF_PORT_SLOT_ENTRIES (2 * 65536)
+
+typedef struct {
+  unsigned long long in_packets, in_bytes, out_packets, out_bytes;
+} ebpf_counter_t;
+
+#endif

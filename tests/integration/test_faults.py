@@ -141,3 +141,39 @@ def test_every_bad_option_is_named_and_nothing_runs(tmp_path, block, line, words
         assert cd.proc.poll() is None
     finally:
         cd.stop()
+
+
+def test_log_permission_denied_then_granted(tmp_path):
+    """collectd running as nobody: a clear error once, retried, then read."""
+    import shutil
+    import subprocess
+    import tempfile
+    base = tempfile.mkdtemp(prefix="its-logperm-")
+    try:
+        os.chmod(base, 0o755)
+        t0 = int(time.time()) - 600
+        log = os.path.join(base, "tcp_udp_services-eth0.log")
+        append(log, started_line(t0))
+        append(log, block_text(t0 + 60, [("tcp", 25, 7, 700, 3, 300)]))
+        os.chmod(log, 0o600)
+        work = os.path.join(base, "cd")
+        cd = Collectd(work, '<Plugin iptraf_services>\n <Log "%s">\n </Log>\n</Plugin>\n' % log,
+                      rrd=False)
+        for root, dirs, files in os.walk(work):
+            os.chmod(root, 0o777)
+            for f in files:
+                os.chmod(os.path.join(root, f), 0o666)
+        argv = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                "/usr/sbin/collectd", "-f", "-C", cd.conf]
+        cd.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=cd.env)
+        try:
+            cd.wait_log("permission denied")
+            time.sleep(2)
+            assert cd.log().count("permission denied") == 1
+            os.chmod(log, 0o644)
+            cd.wait_log("is readable now")
+            assert cd.wait_rows("eth0", "if_octets", "tcp-25", 1) == [(t0 + 60, 700, 300)]
+        finally:
+            cd.stop()
+    finally:
+        shutil.rmtree(base, ignore_errors=True)

@@ -10,6 +10,9 @@
 
 #include "capture_open.h"
 #include "capture_source.h"
+#ifdef ITS_HAVE_EBPF
+#include "ebpf_source.h"
+#endif
 #include "log_source.h"
 #include "port_counters.h"
 #include "portspec.h"
@@ -25,6 +28,8 @@
 #define DEFAULT_FRAG_TIMEOUT 60
 
 typedef enum { SOURCE_LOG, SOURCE_CAPTURE } source_kind_t;
+/* <Capture> Method: how live packets are counted. */
+typedef enum { METHOD_PCAP, METHOD_EBPF, METHOD_AUTO } capture_method_t;
 
 typedef struct source_s {
   source_kind_t kind;
@@ -49,6 +54,8 @@ typedef struct source_s {
   int report_other;
   double frag_slots, frag_timeout, retry_interval;
   capture_source_t *capture;
+  capture_method_t method;
+  struct ebpf_source_s *ebpf; /* Method "ebpf" (or "auto" that took it) */
   port_counters_t snapshot;
   int snapshot_ready;
   int warned_busy;
@@ -164,7 +171,7 @@ static char *default_instance(const char *path) {
   const char *prefix = "tcp_udp_services-";
   if (strncmp(base, prefix, strlen(prefix)) == 0 && base[strlen(prefix)])
     base += strlen(prefix);
-  char *inst = strdup(base);
+  char *inst = strdup(base[0] && strcmp(base, "/") != 0 ? base : "log");
   free(copy);
   return inst;
 }
@@ -174,6 +181,9 @@ static void free_source(source_t *s) {
     return;
   log_source_free(s->log);
   capture_source_stop(s->capture);
+#ifdef ITS_HAVE_EBPF
+  ebpf_source_stop(s->ebpf);
+#endif
   if (s->snapshot_ready)
     port_counters_destroy(&s->snapshot);
   free(s->instance);
@@ -335,6 +345,23 @@ static int config_capture_block(const oconfig_item_t *ci) {
     } else if (strcasecmp(c->key, "RetryInterval") == 0) {
       if (get_number(c, 0.1, 3600, &s->retry_interval) != 0)
         rc = -1;
+    } else if (strcasecmp(c->key, "Method") == 0) {
+      char *m = NULL;
+      if (get_single_string(c, &m) != 0)
+        rc = -1;
+      else if (strcasecmp(m, "pcap") == 0)
+        s->method = METHOD_PCAP;
+      else if (strcasecmp(m, "ebpf") == 0)
+        s->method = METHOD_EBPF;
+      else if (strcasecmp(m, "auto") == 0)
+        s->method = METHOD_AUTO;
+      else {
+        CONFIG_ERROR("%s: option \"Method\": \"%s\" is not a method (known: "
+                     "\"pcap\", \"ebpf\", \"auto\")",
+                     where(c), m);
+        rc = -1;
+      }
+      free(m);
     } else if (strcasecmp(c->key, "Interval") == 0) {
       if (get_number(c, 0.01, 86400, &s->read_interval) != 0)
         rc = -1;
@@ -342,15 +369,38 @@ static int config_capture_block(const oconfig_item_t *ci) {
       CONFIG_ERROR("<Capture \"%s\">: unknown option \"%s\" (known: Instance, "
                    "Port, File, Filter, BufferSize, SnapLen, Promiscuous, "
                    "ReportOther, FragmentTableSize, FragmentTimeout, "
-                   "RetryInterval, Interval)",
+                   "RetryInterval, Interval, Method)",
                    s->path, c->key);
       rc = -1;
     }
   }
-  if (s->instance == NULL)
+  if (s->instance == NULL) {
+    /* The interface name, which may not hold a '/' in an identifier. */
     s->instance = strdup(s->path);
+    for (char *c = s->instance; c && *c; c++)
+      if (*c == '/')
+        *c = '_';
+  }
   if (s->instance == NULL)
     rc = -1;
+  if (rc == 0 && s->method == METHOD_EBPF && s->file == NULL) {
+#ifndef ITS_HAVE_EBPF
+    CONFIG_ERROR("<Capture \"%s\">: Method \"ebpf\": this build of the plugin "
+                 "has no eBPF method (configure did not find clang's BPF "
+                 "target, bpftool and libbpf); use Method \"pcap\" or "
+                 "\"auto\"",
+                 s->path);
+    rc = -1;
+#else
+    if (s->filter != NULL) {
+      CONFIG_ERROR("<Capture \"%s\">: Filter is a libpcap filter and Method "
+                   "\"ebpf\" has none (it counts TCP and UDP itself); remove "
+                   "Filter or use Method \"pcap\"",
+                   s->path);
+      rc = -1;
+    }
+#endif
+  }
   if (rc == 0 && s->ports == NULL) {
     /* iptraf's default: the well-known ports of both protocols. */
     s->ports = calloc(1, sizeof(*s->ports));
@@ -510,6 +560,11 @@ static void submit_pair(const source_t *s, cdtime_t now, const char *ti,
 
 static int capture_read(source_t *s) {
   capture_stats_t st;
+#ifdef ITS_HAVE_EBPF
+  if (s->ebpf)
+    ebpf_source_snapshot(s->ebpf, &s->snapshot, &st);
+  else
+#endif
   if (capture_source_snapshot(s->capture, &s->snapshot, &st, 2000) != 0 &&
       !s->warned_busy) {
     s->warned_busy = 1;
@@ -539,7 +594,7 @@ static int capture_read(source_t *s) {
               c->frag_unattributed.bytes, 0, 0);
   submit_pair(s, now, "malformed", c->malformed.packets, c->malformed.bytes,
               0, 0);
-  if (s->file == NULL)
+  if (s->file == NULL) /* eBPF: nothing is queued, so never a drop */
     submit(s, now, 0, "if_rx_dropped", "capture", 1, st.kernel_drops, 0);
   return 0;
 }
@@ -557,10 +612,68 @@ static void on_capture_message(void *ud, int severity, const char *msg) {
   plugin_log(severity, PLUGIN_NAME ": %s", msg);
 }
 
+/* Method "ebpf" / "auto": 1 when the eBPF counter runs, 0 to use libpcap
+ * ("auto" that could not load it), -1 on failure of Method "ebpf". */
+static int start_ebpf(source_t *s) {
+  if (s->file != NULL) {
+    if (s->method == METHOD_EBPF)
+      INFO(PLUGIN_NAME ": <Capture \"%s\">: a capture file is always read "
+                       "with libpcap; Method \"ebpf\" applies to interfaces",
+           s->path);
+    return 0;
+  }
+  if (s->method == METHOD_PCAP)
+    return 0;
+#ifdef ITS_HAVE_EBPF
+  if (s->filter != NULL) { /* "auto" with a libpcap filter */
+    INFO(PLUGIN_NAME ": capture on %s: Method \"auto\" takes libpcap (a Filter "
+                     "is set)",
+         s->path);
+    return 0;
+  }
+  ebpf_config_t cfg = {
+      .device = s->path,
+      .ports = s->ports,
+      .snaplen = s->snaplen,
+      .promisc = s->promisc,
+      .frag_slots = (size_t)s->frag_slots,
+      .frag_ttl = (uint32_t)s->frag_timeout,
+      .retry_interval = s->retry_interval,
+      .log = on_capture_message,
+      .ud = s,
+  };
+  ebpf_status_t st;
+  char err[512];
+  s->ebpf = ebpf_source_start(&cfg, &st, err, sizeof(err));
+  if (s->ebpf != NULL) {
+    if (s->method == METHOD_AUTO)
+      INFO(PLUGIN_NAME ": capture on %s: Method \"auto\" took eBPF", s->path);
+    return 1;
+  }
+  if (s->method == METHOD_AUTO) {
+    WARNING(PLUGIN_NAME ": capture on %s: Method \"auto\": eBPF is not "
+                        "available (%s); counting with libpcap instead",
+            s->path, err);
+    return 0;
+  }
+  ERROR(PLUGIN_NAME ": capture on %s: Method \"ebpf\": %s", s->path, err);
+  return -1;
+#else
+  if (s->method == METHOD_AUTO)
+    INFO(PLUGIN_NAME ": capture on %s: Method \"auto\" takes libpcap (this "
+                     "build has no eBPF method)",
+         s->path);
+  return 0;
+#endif
+}
+
 static int start_capture(source_t *s) {
   if (port_counters_init(&s->snapshot, s->ports, 0, 0) != 0)
     return -1;
   s->snapshot_ready = 1;
+  int e = start_ebpf(s);
+  if (e != 0)
+    return e > 0 ? 0 : -1;
   capture_config_t cfg = {
       .device = s->file ? NULL : s->path,
       .file = s->file,

@@ -71,13 +71,23 @@ series_t *series_table_get(series_table_t *t, its_proto_t proto, int port,
   return s;
 }
 
+/* Totals are dispatched as collectd DERIVE values (signed 64 bits): they
+ * saturate there rather than wrap and go backwards. */
+#define SERIES_MAX ((uint64_t)INT64_MAX)
+
+static uint64_t sat_add(uint64_t a, uint64_t b) {
+  if (a > SERIES_MAX || b > SERIES_MAX - a)
+    return SERIES_MAX;
+  return a + b;
+}
+
 /* Folds the last run's values into the base once the series is seen in a
  * later run. */
 static void catch_up_run(const series_table_t *t, series_t *s) {
   if (s->run == t->run)
     return;
   for (int k = 0; k < SERIES_NCOUNTERS; k++) {
-    s->base[k] += s->last[k];
+    s->base[k] = sat_add(s->base[k], s->last[k]);
     s->last[k] = 0;
   }
   s->run = t->run;
@@ -99,7 +109,7 @@ void series_update(series_table_t *t, series_t *s,
   catch_up_run(t, s);
   for (int k = 0; k < SERIES_NCOUNTERS; k++) {
     s->last[k] = raw[k];
-    total[k] = s->base[k] + raw[k];
+    total[k] = sat_add(s->base[k], raw[k]);
   }
 }
 
@@ -107,5 +117,5 @@ void series_totals(const series_table_t *t, const series_t *s,
                    uint64_t total[SERIES_NCOUNTERS]) {
   (void)t; /* a later run folds `last` into `base`: the sum is the same */
   for (int k = 0; k < SERIES_NCOUNTERS; k++)
-    total[k] = s->base[k] + s->last[k];
+    total[k] = sat_add(s->base[k], s->last[k]);
 }

@@ -640,6 +640,38 @@ static void test_clock_steps_back(void) {
   unlink(path);
 }
 
+/* Absurd counters: totals saturate at 2^63-1 (collectd's DERIVE), never
+ * wrap and go backwards (found by fuzz_log). */
+static void test_counters_saturate(void) {
+  reset();
+  char path[512];
+  tmp_path(path, sizeof(path), "huge.log");
+  unlink(path);
+  append_str(path, START);
+  append_str(path, "\n*** TCP/UDP traffic log, generated Sun Nov 29 17:00:00 2026\n\n"
+                   "TCP/80: 1 packets, 18446744073709551615 bytes total; 1 packets, "
+                   "18446744073709551615 bytes incoming; 0 packets, 0 bytes "
+                   "outgoing\n\nRunning time: 60 seconds\n");
+  append_str(path, START);
+  append_str(path, block(1, 100));
+  append_str(path, "\n*** TCP/UDP traffic log, generated Sun Nov 29 17:02:00 2026\n\n"
+                   "TCP/80: 2 packets, 5 bytes total; 2 packets, 5 bytes incoming; 0 "
+                   "packets, 0 bytes outgoing\n\nRunning time: 60 seconds\n");
+  log_source_t *s = open_source(path, 1, NULL);
+  CHECK(read_all(s, time(NULL)) == 3);
+  const got_t *g = find(ITS_PROTO_TCP, 80);
+  CHECK(g && g->ib == (uint64_t)INT64_MAX);
+  CHECK(g && g->ip == 3);
+  uint64_t prev = 0;
+  for (size_t i = 0; i < ngot; i++)
+    if (got[i].port == 80) {
+      CHECK(got[i].ib >= prev);
+      prev = got[i].ib;
+    }
+  log_source_free(s);
+  unlink(path);
+}
+
 int main(void) {
   setenv("TZ", "UTC", 1);
   tzset();
@@ -668,6 +700,7 @@ int main(void) {
   RUN(test_replay_one_block_per_read);
   RUN(test_backlog_emits_each_series_once);
   RUN(test_clock_steps_back);
+  RUN(test_counters_saturate);
   services_free(svc);
   rmdir(tmpdir);
   UNIT_MAIN_END();

@@ -39,3 +39,48 @@ AC_DEFUN([ITS_CHECK_LIBRRD], [
           [AC_MSG_ERROR([librrd was not found. On Debian/Ubuntu: apt-get install librrd-dev])])],
        [AC_MSG_ERROR([librrd headers were not found. On Debian/Ubuntu: apt-get install librrd-dev])])])
 ])
+
+dnl The eBPF counting method (<Capture> Method "ebpf"): clang with the BPF
+dnl target, bpftool (to embed the object as a skeleton) and libbpf. Optional:
+dnl without them the plugin is built with the libpcap method only.
+AC_DEFUN([ITS_CHECK_EBPF], [
+  AC_ARG_ENABLE([ebpf],
+    [AS_HELP_STRING([--disable-ebpf], [build without the eBPF counting method @<:@default: when clang, bpftool and libbpf are found@:>@])],
+    [], [enable_ebpf=auto])
+  its_ebpf_missing=""
+  AS_IF([test "x$enable_ebpf" != xno], [
+    AC_ARG_VAR([BPF_CLANG], [clang used for the BPF target])
+    AC_ARG_VAR([BPFTOOL], [bpftool used to generate the BPF skeleton])
+    AC_PATH_PROGS([BPF_CLANG], [clang clang-16 clang-15 clang-14], [], [$PATH])
+    AC_PATH_PROG([BPFTOOL], [bpftool], [], [$PATH:/usr/sbin:/sbin])
+    its_multiarch=`$CC -print-multiarch 2>/dev/null`
+    AS_IF([test -z "$its_multiarch"], [its_multiarch=`$CC -dumpmachine 2>/dev/null`])
+    BPF_CPPFLAGS=""
+    AS_IF([test -n "$its_multiarch" && test -d "/usr/include/$its_multiarch"],
+      [BPF_CPPFLAGS="-I/usr/include/$its_multiarch"])
+    AS_IF([test -z "$BPF_CLANG"], [its_ebpf_missing="$its_ebpf_missing clang"], [
+      AC_MSG_CHECKING([whether $BPF_CLANG compiles for the BPF target])
+      cat > conftest.bpf.c <<_ITS_EOF
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+SEC("socket") int p(struct __sk_buff *skb) { return 0; }
+char LICENSE@<:@@:>@ SEC("license") = "GPL";
+_ITS_EOF
+      AS_IF([$BPF_CLANG -O2 -g -target bpf $BPF_CPPFLAGS -c conftest.bpf.c -o conftest.bpf.o >&AS_MESSAGE_LOG_FD 2>&1],
+        [AC_MSG_RESULT([yes])],
+        [AC_MSG_RESULT([no])
+         its_ebpf_missing="$its_ebpf_missing clang-BPF-target(libbpf-dev)"])
+      rm -f conftest.bpf.c conftest.bpf.o])
+    AS_IF([test -z "$BPFTOOL"], [its_ebpf_missing="$its_ebpf_missing bpftool"])
+    PKG_CHECK_MODULES([LIBBPF], [libbpf >= 0.7], [],
+      [its_ebpf_missing="$its_ebpf_missing libbpf-dev"])
+    AS_IF([test -n "$its_ebpf_missing" && test "x$enable_ebpf" = xyes],
+      [AC_MSG_ERROR([--enable-ebpf: missing:$its_ebpf_missing. On Debian/Ubuntu: apt-get install clang bpftool libbpf-dev libelf-dev zlib1g-dev])])
+    AS_IF([test -z "$its_ebpf_missing"], [enable_ebpf=yes], [enable_ebpf=no])
+  ])
+  AC_SUBST([BPF_CPPFLAGS])
+  EBPF_CPPFLAGS=""
+  AS_IF([test "x$enable_ebpf" = xyes], [EBPF_CPPFLAGS="-DITS_HAVE_EBPF=1"])
+  AC_SUBST([EBPF_CPPFLAGS])
+  AM_CONDITIONAL([HAVE_EBPF], [test "x$enable_ebpf" = xyes])
+])

@@ -39,12 +39,28 @@ typedef struct {
 
 static row_t *rows;
 static size_t nrows, caprows;
+/* Row index + 1 of each numeric (protocol, port): a lookup, not a search,
+ * when every port is monitored. */
+static uint32_t *row_of_port;
 
 static row_t *row_for(its_proto_t proto, int port, const char *name) {
-  for (size_t i = 0; i < nrows; i++)
-    if (rows[i].proto == proto && rows[i].port == port &&
-        (port >= 0 || strcmp(rows[i].name, name) == 0))
-      return &rows[i];
+  if (port >= 0 && row_of_port == NULL) {
+    row_of_port = calloc(2 * 65536, sizeof(uint32_t));
+    if (row_of_port == NULL) {
+      perror("calloc");
+      exit(2);
+    }
+  }
+  if (port >= 0) {
+    uint32_t r = row_of_port[(size_t)proto * 65536 + (size_t)port];
+    if (r)
+      return &rows[r - 1];
+  } else {
+    for (size_t i = 0; i < nrows; i++)
+      if (rows[i].proto == proto && rows[i].port < 0 &&
+          strcmp(rows[i].name, name) == 0)
+        return &rows[i];
+  }
   if (nrows == caprows) {
     caprows = caprows ? caprows * 2 : 256;
     rows = realloc(rows, caprows * sizeof(*rows));
@@ -55,6 +71,8 @@ static row_t *row_for(its_proto_t proto, int port, const char *name) {
   }
   row_t *r = &rows[nrows++];
   memset(r, 0, sizeof(*r));
+  if (port >= 0)
+    row_of_port[(size_t)proto * 65536 + (size_t)port] = (uint32_t)nrows;
   r->proto = proto;
   r->port = port;
   if (name)
@@ -318,6 +336,7 @@ int main(int argc, char **argv) {
     }
     rc = file ? count_file(file, &c) : count_live(iface, seconds, buffer_mib, &c);
     if (rc == 0) {
+
       rows_from_counters(&c);
       summary(&c);
     }
@@ -326,6 +345,7 @@ int main(int argc, char **argv) {
   if (rc == 0)
     print_rows();
   free(rows);
+  free(row_of_port);
   free(ports);
   services_free(svc);
   return rc;

@@ -16,6 +16,12 @@
 
 #define EBPF_PORT_SLOT_ENTRIES (2 * 65536)
 
+/* How the packet data starts (the program's link_mode). */
+#define EBPF_MODE_ETHERNET 0 /* SOCK_RAW: an Ethernet header */
+#define EBPF_MODE_RAW_IP 1   /* SOCK_RAW on a link without header: IP */
+#define EBPF_MODE_COOKED 2   /* SOCK_DGRAM ("any"): from the IP header, as in
+                                libpcap's 16-byte cooked header */
+
 typedef struct {
   unsigned long long in_packets, in_bytes, out_packets, out_bytes;
 } ebpf_counter_t;

@@ -79,7 +79,10 @@ const volatile __u32 snaplen = 128;
 const volatile __u64 frag_ttl_ns = 60ULL * 1000000000ULL;
 
 /* Set by user space at each attachment (the interface may change type). */
-volatile __u32 link_hdr_len = 14;
+#define MODE_ETHERNET EBPF_MODE_ETHERNET
+#define MODE_RAW_IP EBPF_MODE_RAW_IP
+#define MODE_COOKED EBPF_MODE_COOKED
+volatile __u32 link_mode = MODE_ETHERNET;
 volatile __u32 lo_ifindex = 0; /* outgoing copies on it are not counted */
 
 static __always_inline __u16 rd16(const __u8 *p) {
@@ -90,16 +93,20 @@ static __always_inline __u32 rd32(const __u8 *p) {
   return ((__u32)p[0] << 24) | ((__u32)p[1] << 16) | ((__u32)p[2] << 8) | p[3];
 }
 
-static __always_inline void add_in(__u32 slot, __u64 bytes) {
+/* Global functions: the verifier checks each once, not at every call. */
+__noinline int add_in(__u32 slot, __u64 bytes) {
   ebpf_counter_t *c = bpf_map_lookup_elem(&counters, &slot);
   if (c) {
     __sync_fetch_and_add(&c->in_packets, 1);
     __sync_fetch_and_add(&c->in_bytes, bytes);
   }
+  return 0;
 }
 
-static __always_inline void count_ports(__u8 proto, __u16 sport, __u16 dport,
-                                        __u64 bytes) {
+__noinline int count_ports(__u32 proto, __u32 sport, __u32 dport,
+                           __u64 bytes) {
+  sport &= 0xffff;
+  dport &= 0xffff;
   __u32 base = proto == 17 ? 65536 : 0;
   __u32 k = base + dport;
   __u32 *ds = bpf_map_lookup_elem(&port_slot, &k);
@@ -122,6 +129,7 @@ static __always_inline void count_ports(__u8 proto, __u16 sport, __u16 dport,
   }
   if (!counted)
     add_in(proto == 17 ? EBPF_SLOT_OTHER_UDP : EBPF_SLOT_OTHER_TCP, bytes);
+  return 0;
 }
 
 static __always_inline int malformed(__u32 caplen) {
@@ -149,14 +157,26 @@ static __always_inline void remember(struct frag_key *key, __u8 proto,
   bpf_map_update_elem(&frags, key, &v, BPF_ANY);
 }
 
-/* IPv4 at `off` (from the network header); `r` bytes of it captured. */
-static __always_inline int decode_ipv4(struct __sk_buff *skb, __u32 off,
-                                       __u32 r, __u32 caplen) {
+/* The first bytes of the IP header, read together with the link header:
+ * most packets cost a single bpf_skb_load_bytes(). */
+struct prefetch {
+  __u8 b[48];
+};
+
+/* IPv4 at `off` (from the start of the data); `r` bytes of it captured;
+ * its first `n` bytes are in `pre`. off_n: off | n << 16 (five arguments at
+ * most). */
+__noinline int decode_ipv4(struct __sk_buff *skb, __u32 off_n, __u32 r,
+                           __u32 caplen, struct prefetch *pre) {
+  __u32 off = off_n & 0xffff, n = pre ? off_n >> 16 : 0;
   __u8 b[24];
   if (r < 20)
     return malformed(caplen);
   int have_ports = 0;
-  if (r >= 24) {
+  if (n >= 24 && pre) { /* already read with the link header */
+    __builtin_memcpy(b, pre->b, 24);
+    have_ports = 1;
+  } else if (r >= 24) {
     if (bpf_skb_load_bytes(skb, off, b, 24) < 0)
       return 0;
     have_ports = 1;
@@ -203,14 +223,18 @@ static __always_inline int decode_ipv4(struct __sk_buff *skb, __u32 off,
   return 0;
 }
 
-/* IPv6 at `off`; `r` bytes of it captured. */
-static __always_inline int decode_ipv6(struct __sk_buff *skb, __u32 off,
-                                       __u32 r, __u32 caplen) {
+/* IPv6 at `off`; `r` bytes of it captured; its first `n` bytes in `pre`. */
+__noinline int decode_ipv6(struct __sk_buff *skb, __u32 off_n, __u32 r,
+                           __u32 caplen, struct prefetch *pre) {
+  __u32 off = off_n & 0xffff, n = pre ? off_n >> 16 : 0;
   __u8 b[48];
   if (r < 40)
     return malformed(caplen);
   int have_next = 0; /* b[40..47]: the 8 bytes after the fixed header */
-  if (r >= 48) {
+  if (n >= 48 && pre) {
+    __builtin_memcpy(b, pre->b, 48);
+    have_next = 1;
+  } else if (r >= 48) {
     if (bpf_skb_load_bytes(skb, off, b, 48) < 0)
       return 0;
     have_next = 1;
@@ -297,20 +321,70 @@ SEC("socket")
 int its_count(struct __sk_buff *skb) {
   if (skb->pkt_type == PACKET_OUTGOING && skb->ifindex == lo_ifindex)
     return 0; /* loopback: the incoming copy is the one counted */
-  __u32 len = skb->len; /* from the network header */
+  __u32 mode = link_mode;
+  __u32 len = skb->len; /* from the link header (cooked: the IP header) */
   int tags = skb->vlan_present ? 1 : 0;
-  __u32 link = link_hdr_len + (tags ? 4 : 0);
-  __u32 caplen = len + link;
+  /* What libpcap adds to the data: its cooked header, a stripped tag. */
+  __u32 extra = (mode == MODE_COOKED ? 16 : 0) + (tags ? 4 : 0);
+  __u32 caplen = len + extra;
   if (caplen > snaplen)
     caplen = snaplen;
-  __u32 avail = caplen > link ? caplen - link : 0; /* captured, from IP */
-  __u16 type = bpf_ntohs(skb->protocol);
+  __u32 avail = caplen > extra ? caplen - extra : 0; /* captured, from data */
+
+  /* One read: the link header and the first 48 bytes after it. */
+  struct {
+    __u8 eth[14];
+    struct prefetch ip;
+  } buf = {};
+  __u32 n = 0, off = 0;
+  __u16 type;
+  if (mode == MODE_ETHERNET) {
+    if (len < 14)
+      return 0; /* libpcap's filter would not pass it */
+    if (len >= 62) {
+      if (bpf_skb_load_bytes(skb, 0, &buf, 62) < 0)
+        return 0;
+      n = 48;
+    } else if (len >= 38) {
+      if (bpf_skb_load_bytes(skb, 0, &buf, 38) < 0)
+        return 0;
+      n = 24;
+    } else if (bpf_skb_load_bytes(skb, 0, &buf, 14) < 0) {
+      return 0;
+    }
+    type = rd16(buf.eth + 12);
+    off = 14;
+  } else {
+    if (len < 1)
+      return 0;
+    if (len >= 48) {
+      if (bpf_skb_load_bytes(skb, 0, &buf.ip, 48) < 0)
+        return 0;
+      n = 48;
+    } else if (len >= 24) {
+      if (bpf_skb_load_bytes(skb, 0, &buf.ip, 24) < 0)
+        return 0;
+      n = 24;
+    } else if (bpf_skb_load_bytes(skb, 0, &buf.ip, 1) < 0) {
+      return 0;
+    }
+    if (mode == MODE_COOKED)
+      type = bpf_ntohs(skb->protocol);
+    else if ((buf.ip.b[0] >> 4) == 4)
+      type = ETH_P_IP;
+    else if ((buf.ip.b[0] >> 4) == 6)
+      type = ETH_P_IPV6;
+    else
+      return 0;
+  }
 
   /* libpcap's default kernel filter (what it would never deliver). */
   if (!tags && !is_vlan(type)) {
     if (type == ETH_P_IP) {
       __u8 p;
-      if (len < 10 || bpf_skb_load_bytes(skb, 9, &p, 1) < 0)
+      if (n >= 10)
+        p = buf.ip.b[9];
+      else if (len < off + 10 || bpf_skb_load_bytes(skb, off + 9, &p, 1) < 0)
         return 0;
       if (p != 6 && p != 17)
         return 0;
@@ -320,7 +394,6 @@ int its_count(struct __sk_buff *skb) {
   }
 
   /* VLAN tags left in the packet (a stripped one is already in `tags`). */
-  __u32 off = 0;
   for (int i = 0; i <= MAX_VLAN_TAGS; i++) {
     if (!is_vlan(type))
       break;
@@ -334,11 +407,14 @@ int its_count(struct __sk_buff *skb) {
     type = rd16(t + 2);
     off += 4;
     tags++;
+    n = 0; /* the prefetched bytes are no longer the IP header */
   }
   __u32 r = avail > off ? avail - off : 0;
+  if (n > r)
+    n = r; /* never decode what libpcap would not have captured */
   if (type == ETH_P_IP)
-    return decode_ipv4(skb, off, r, caplen);
+    return decode_ipv4(skb, off | (n << 16), r, caplen, &buf.ip);
   if (type == ETH_P_IPV6)
-    return decode_ipv6(skb, off, r, caplen);
+    return decode_ipv6(skb, off | (n << 16), r, caplen, &buf.ip);
   return 0; /* not IP: not reported */
 }

@@ -1,0 +1,456 @@
+#include "ebpf_source.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if_arp.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "ebpf_slots.h"
+#include "its_count.skel.h"
+
+#ifndef PACKET_IGNORE_OUTGOING
+#define PACKET_IGNORE_OUTGOING 23
+#endif
+#ifndef SO_ATTACH_BPF
+#define SO_ATTACH_BPF 50
+#endif
+
+struct ebpf_source_s {
+  ebpf_config_t cfg;
+  char *device;
+  int any;
+  struct its_count *skel;
+  ebpf_slots_t slots;
+  const volatile ebpf_counter_t *counters;
+  size_t counters_len;
+  int wake_fd;
+  pthread_t thread;
+  int thread_started;
+
+  pthread_mutex_t lock; /* guards stop and stats */
+  int stop;
+  capture_stats_t stats;
+};
+
+static void say(ebpf_source_t *s, int sev, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void say(ebpf_source_t *s, int sev, const char *fmt, ...) {
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  if (s->cfg.log)
+    s->cfg.log(s->cfg.ud, sev, msg);
+}
+
+/* libbpf's own messages: the last warning is kept for our error message
+ * (its generic RLIMIT_MEMLOCK hint on EPERM is misleading, so never
+ * printed as is). */
+static pthread_mutex_t libbpf_msg_lock = PTHREAD_MUTEX_INITIALIZER;
+static char libbpf_msg[512];
+
+static int on_libbpf_print(enum libbpf_print_level level, const char *fmt,
+                           va_list ap) {
+  if (level != LIBBPF_WARN)
+    return 0;
+  char buf[512];
+  vsnprintf(buf, sizeof(buf), fmt, ap);
+  size_t n = strlen(buf);
+  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+    buf[--n] = '\0';
+  if (n == 0 || strstr(buf, "RLIMIT_MEMLOCK"))
+    return 0;
+  pthread_mutex_lock(&libbpf_msg_lock);
+  snprintf(libbpf_msg, sizeof(libbpf_msg), "%s", buf);
+  pthread_mutex_unlock(&libbpf_msg_lock);
+  return 0;
+}
+
+static const char *permission_advice =
+    "the eBPF method needs root, or CAP_BPF (or CAP_SYS_ADMIN) and "
+    "CAP_NET_RAW for collectd; Method \"pcap\" needs only CAP_NET_RAW";
+
+static void free_source(ebpf_source_t *s) {
+  if (s->counters)
+    munmap((void *)s->counters, s->counters_len);
+  its_count__destroy(s->skel); /* detaches nothing: closes prog and maps */
+  ebpf_slots_free(&s->slots);
+  if (s->wake_fd >= 0)
+    close(s->wake_fd);
+  free(s->device);
+  pthread_mutex_destroy(&s->lock);
+  free(s);
+}
+
+static int stopping(ebpf_source_t *s) {
+  pthread_mutex_lock(&s->lock);
+  int stop = s->stop;
+  pthread_mutex_unlock(&s->lock);
+  return stop;
+}
+
+/* Waits up to `seconds` (forever if < 0) for the stop signal, or for an
+ * error on `sock` (>= 0). Returns 1 on stop, 2 on a socket event. */
+static int wait_event(ebpf_source_t *s, int sock, double seconds) {
+  struct pollfd p[2] = {{.fd = s->wake_fd, .events = POLLIN},
+                        {.fd = sock, .events = 0}};
+  int rc = poll(p, sock >= 0 ? 2 : 1, seconds < 0 ? -1 : (int)(seconds * 1000));
+  if (stopping(s))
+    return 1;
+  if (rc > 0 && sock >= 0 && p[1].revents)
+    return 2;
+  return 0;
+}
+
+typedef enum {
+  ST_NONE,
+  ST_MISSING,
+  ST_NO_PERMISSION,
+  ST_UNSUPPORTED,
+  ST_FAILED,
+  ST_DOWN,
+} attach_state_t;
+
+/* The ARPHRD_* type of an interface, or -1 (errno set). */
+static int interface_type(const char *dev) {
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return -1;
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof(ifr));
+  snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+  int rc = ioctl(fd, SIOCGIFHWADDR, &ifr);
+  int e = errno;
+  close(fd);
+  errno = e;
+  return rc == 0 ? ifr.ifr_hwaddr.sa_family : -1;
+}
+
+/* Opens, configures, attaches and binds a socket to `ifindex`. Returns the
+ * socket, or -1 with *state and err set. */
+static int attach(ebpf_source_t *s, int ifindex, attach_state_t *state,
+                  char *err, size_t errlen) {
+  /* Like libpcap: the link header as the device has it (SOCK_RAW), or
+   * libpcap's cooked view for "any" (SOCK_DGRAM: from the IP header). */
+  uint32_t mode = EBPF_MODE_COOKED;
+  int is_lo = 0;
+  if (!s->any) {
+    int type = interface_type(s->device);
+    if (type < 0) {
+      *state = errno == ENODEV ? ST_MISSING : ST_FAILED;
+      snprintf(err, errlen, "reading the link type: %s", strerror(errno));
+      return -1;
+    }
+    int hdr = ebpf_link_header_len(type);
+    if (hdr < 0) {
+      *state = ST_UNSUPPORTED;
+      snprintf(err, errlen,
+               "link type %d (ARPHRD_*) is not supported by the eBPF method; "
+               "use Method \"pcap\"",
+               type);
+      return -1;
+    }
+    mode = hdr == 14 ? EBPF_MODE_ETHERNET : EBPF_MODE_RAW_IP;
+    is_lo = type == ARPHRD_LOOPBACK;
+  }
+  int sock = socket(AF_PACKET,
+                    (mode == EBPF_MODE_COOKED ? SOCK_DGRAM : SOCK_RAW) |
+                        SOCK_CLOEXEC,
+                    0);
+  if (sock < 0) {
+    *state = (errno == EPERM || errno == EACCES) ? ST_NO_PERMISSION : ST_FAILED;
+    snprintf(err, errlen, "opening a packet socket: %s", strerror(errno));
+    return -1;
+  }
+  /* On loopback each packet passes twice, going out and coming in; count
+   * it once, as libpcap does. Never elsewhere: outgoing traffic would
+   * vanish. On "any" the program drops outgoing copies on lo itself. */
+  int one = 1;
+  if (is_lo &&
+      setsockopt(sock, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) != 0) {
+    *state = ST_FAILED;
+    snprintf(err, errlen, "PACKET_IGNORE_OUTGOING: %s", strerror(errno));
+    close(sock);
+    return -1;
+  }
+  s->skel->bss->link_mode = mode;
+  s->skel->bss->lo_ifindex =
+      is_lo ? (uint32_t)ifindex : (s->any ? if_nametoindex("lo") : 0);
+  int prog = bpf_program__fd(s->skel->progs.its_count);
+  if (setsockopt(sock, SOL_SOCKET, SO_ATTACH_BPF, &prog, sizeof(prog)) != 0) {
+    *state = (errno == EPERM || errno == EACCES) ? ST_NO_PERMISSION : ST_FAILED;
+    snprintf(err, errlen, "attaching the program: %s", strerror(errno));
+    close(sock);
+    return -1;
+  }
+  if (s->cfg.promisc && !s->any) {
+    struct packet_mreq mr = {.mr_ifindex = ifindex, .mr_type = PACKET_MR_PROMISC};
+    if (setsockopt(sock, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) != 0) {
+      *state = ST_FAILED;
+      snprintf(err, errlen, "promiscuous mode: %s", strerror(errno));
+      close(sock);
+      return -1;
+    }
+  }
+  /* The program is attached before the socket is bound: no packet can be
+   * queued before it filters them all out. */
+  struct sockaddr_ll sll = {.sll_family = AF_PACKET,
+                            .sll_protocol = htons(ETH_P_ALL),
+                            .sll_ifindex = ifindex};
+  if (bind(sock, (struct sockaddr *)&sll, sizeof(sll)) != 0) {
+    *state = errno == ENODEV ? ST_MISSING : ST_FAILED;
+    snprintf(err, errlen, "binding to the interface: %s", strerror(errno));
+    close(sock);
+    return -1;
+  }
+  return sock;
+}
+
+static int interface_up(const char *dev) {
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return 1;
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof(ifr));
+  snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+  int up = ioctl(fd, SIOCGIFFLAGS, &ifr) != 0 || (ifr.ifr_flags & IFF_UP);
+  close(fd);
+  return up;
+}
+
+static void set_running(ebpf_source_t *s, int running, int reopened) {
+  pthread_mutex_lock(&s->lock);
+  s->stats.running = running;
+  if (reopened)
+    s->stats.reopens++;
+  pthread_mutex_unlock(&s->lock);
+}
+
+static void *attach_thread(void *arg) {
+  ebpf_source_t *s = arg;
+  attach_state_t last = ST_NONE;
+  char last_err[512] = "";
+  int ever = 0;
+
+  while (!stopping(s)) {
+    int ifindex = s->any ? 0 : (int)if_nametoindex(s->device);
+    attach_state_t st = ST_MISSING;
+    char err[512] = "";
+    int sock = -1;
+    if (s->any || ifindex > 0)
+      sock = attach(s, ifindex, &st, err, sizeof(err));
+    if (sock < 0) {
+      if (st != last || strcmp(err, last_err) != 0) {
+        if (st == ST_MISSING)
+          say(s, 4, "capture on %s: the interface does not exist (yet); "
+                    "waiting for it",
+              s->device);
+        else if (st == ST_NO_PERMISSION)
+          say(s, 3, "capture on %s: permission denied (%s): %s; retrying",
+              s->device, err, permission_advice);
+        else
+          say(s, 3, "capture on %s: %s; retrying", s->device, err);
+        last = st;
+        snprintf(last_err, sizeof(last_err), "%s", err);
+      }
+      if (wait_event(s, -1, s->cfg.retry_interval) == 1)
+        break;
+      continue;
+    }
+    say(s, 6, "capture on %s: %s (eBPF socket filter, nothing queued to "
+              "user space)",
+        s->device, ever ? "resumed" : "started");
+    set_running(s, 1, ever);
+    ever = 1;
+    last = ST_NONE;
+    last_err[0] = '\0';
+
+    /* Counting happens in the kernel; this thread only watches the socket:
+     * a deleted interface leaves it unbound (ENETDOWN), a downed one keeps
+     * it bound and counting resumes when the interface is up again. */
+    int down_said = 0;
+    for (;;) {
+      int ev = wait_event(s, sock, s->cfg.retry_interval);
+      if (ev == 1)
+        break;
+      int soerr = 0;
+      socklen_t len = sizeof(soerr);
+      if (ev == 2)
+        getsockopt(sock, SOL_SOCKET, SO_ERROR, &soerr, &len);
+      if (s->any)
+        continue;
+      int now = (int)if_nametoindex(s->device);
+      if (now != ifindex) {
+        say(s, 4, "capture on %s stopped: the interface was deleted%s; "
+                  "reopening",
+            s->device, now > 0 ? " and created again" : "");
+        break;
+      }
+      int up = interface_up(s->device);
+      if (!up && !down_said) {
+        say(s, 4, "capture on %s: the interface is down; counting resumes "
+                  "when it is up",
+            s->device);
+        down_said = 1;
+      } else if (up && down_said) {
+        say(s, 6, "capture on %s: the interface is up again", s->device);
+        down_said = 0;
+      }
+    }
+    close(sock); /* detaches the program from this socket */
+    set_running(s, 0, 0);
+    if (stopping(s))
+      break;
+  }
+  return NULL;
+}
+
+ebpf_source_t *ebpf_source_start(const ebpf_config_t *cfg,
+                                 ebpf_status_t *status, char *err,
+                                 size_t errlen) {
+  *status = EBPF_FAILED;
+  ebpf_source_t *s = calloc(1, sizeof(*s));
+  if (s == NULL) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  s->cfg = *cfg;
+  s->wake_fd = -1;
+  pthread_mutex_init(&s->lock, NULL);
+  s->device = strdup(cfg->device ? cfg->device : "any");
+  if (s->cfg.retry_interval <= 0)
+    s->cfg.retry_interval = 1;
+  if (s->device == NULL || ebpf_slots_build(&s->slots, cfg->ports) != 0) {
+    snprintf(err, errlen, "out of memory");
+    goto fail;
+  }
+  s->any = strcmp(s->device, "any") == 0;
+
+  /* Without CAP_NET_RAW nothing can be attached: say so before loading. */
+  int probe = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (probe < 0) {
+    if (errno == EPERM || errno == EACCES) {
+      *status = EBPF_NO_PERMISSION;
+      snprintf(err, errlen, "permission denied opening a packet socket: %s",
+               permission_advice);
+    } else {
+      snprintf(err, errlen, "opening a packet socket: %s", strerror(errno));
+    }
+    goto fail;
+  }
+  close(probe);
+
+  libbpf_set_print(on_libbpf_print);
+  pthread_mutex_lock(&libbpf_msg_lock);
+  libbpf_msg[0] = '\0';
+  pthread_mutex_unlock(&libbpf_msg_lock);
+  s->skel = its_count__open();
+  if (s->skel == NULL) {
+    snprintf(err, errlen, "opening the embedded eBPF object: %s",
+             strerror(errno));
+    goto fail;
+  }
+  s->skel->rodata->snaplen = (uint32_t)(cfg->snaplen > 0 ? cfg->snaplen : 65535);
+  s->skel->rodata->frag_ttl_ns =
+      (uint64_t)(cfg->frag_ttl ? cfg->frag_ttl : 60) * 1000000000ULL;
+  if (bpf_map__set_max_entries(s->skel->maps.counters, s->slots.nslots) != 0 ||
+      bpf_map__set_max_entries(s->skel->maps.frags,
+                               (uint32_t)(cfg->frag_slots ? cfg->frag_slots : 4096)) != 0) {
+    snprintf(err, errlen, "sizing the maps failed");
+    goto fail;
+  }
+  int rc = its_count__load(s->skel);
+  if (rc != 0) {
+    int e = rc < 0 ? -rc : errno;
+    if (e == EPERM || e == EACCES) {
+      *status = EBPF_NO_PERMISSION;
+      snprintf(err, errlen, "permission denied loading the eBPF program: %s",
+               permission_advice);
+    } else {
+      pthread_mutex_lock(&libbpf_msg_lock);
+      snprintf(err, errlen, "the kernel refused the eBPF program (%s)%s%s",
+               strerror(e), libbpf_msg[0] ? ": " : "", libbpf_msg);
+      pthread_mutex_unlock(&libbpf_msg_lock);
+    }
+    goto fail;
+  }
+
+  /* The port-to-slot map is written once, through a mapping (array map
+   * elements are 8-byte aligned: a 4-byte value takes 8). */
+  size_t slot_len = EBPF_PORT_SLOT_ENTRIES * 8;
+  void *slot_map = mmap(NULL, slot_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+                        bpf_map__fd(s->skel->maps.port_slot), 0);
+  if (slot_map == MAP_FAILED) {
+    snprintf(err, errlen, "mapping the port map: %s", strerror(errno));
+    goto fail;
+  }
+  for (uint32_t i = 0; i < EBPF_PORT_SLOT_ENTRIES; i++)
+    ((uint32_t *)slot_map)[2 * i] = s->slots.slot_of[i];
+  munmap(slot_map, slot_len);
+  s->counters_len = (size_t)s->slots.nslots * sizeof(ebpf_counter_t);
+  void *cm = mmap(NULL, s->counters_len, PROT_READ, MAP_SHARED,
+                  bpf_map__fd(s->skel->maps.counters), 0);
+  if (cm == MAP_FAILED) {
+    snprintf(err, errlen, "mapping the counters: %s", strerror(errno));
+    goto fail;
+  }
+  s->counters = cm;
+
+  s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (s->wake_fd < 0) {
+    snprintf(err, errlen, "eventfd: %s", strerror(errno));
+    goto fail;
+  }
+  rc = pthread_create(&s->thread, NULL, attach_thread, s);
+  if (rc != 0) {
+    snprintf(err, errlen, "cannot start a thread: %s", strerror(rc));
+    goto fail;
+  }
+  s->thread_started = 1;
+  *status = EBPF_OK;
+  return s;
+
+fail:
+  free_source(s);
+  return NULL;
+}
+
+int ebpf_source_snapshot(ebpf_source_t *s, port_counters_t *dst,
+                         capture_stats_t *stats) {
+  ebpf_slots_to_counters(&s->slots, s->counters, dst);
+  pthread_mutex_lock(&s->lock);
+  *stats = s->stats; /* no queue, so nothing is ever dropped */
+  pthread_mutex_unlock(&s->lock);
+  return 0;
+}
+
+void ebpf_source_stop(ebpf_source_t *s) {
+  if (s == NULL)
+    return;
+  pthread_mutex_lock(&s->lock);
+  s->stop = 1;
+  pthread_mutex_unlock(&s->lock);
+  uint64_t one = 1;
+  if (write(s->wake_fd, &one, sizeof(one)) < 0) {
+    /* a full eventfd still wakes the thread */
+  }
+  if (s->thread_started)
+    pthread_join(s->thread, NULL);
+  free_source(s);
+}

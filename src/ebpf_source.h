@@ -1,0 +1,54 @@
+/* ebpf_source: <Capture> Method "ebpf". An in-kernel counter (a socket
+ * filter, src/bpf/its_count.bpf.c) attached to an AF_PACKET socket bound to
+ * the interface counts every packet where it arrives and queues none to
+ * user space; user space only reads the counters (a memory-mapped map).
+ * A thread keeps the socket attached: a missing, deleted or re-created
+ * interface is retried, with one message per change. Stopping detaches the
+ * program and closes every descriptor: nothing is left in the kernel.
+ * No collectd types. */
+#ifndef ITS_EBPF_SOURCE_H
+#define ITS_EBPF_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture_source.h" /* capture_log_cb_t, capture_stats_t */
+#include "port_counters.h"
+#include "portspec.h"
+
+typedef struct {
+  const char *device;    /* interface or "any" */
+  const port_set_t *ports;
+  int snaplen;           /* what libpcap would capture: same counts */
+  int promisc;
+  size_t frag_slots;
+  uint32_t frag_ttl;
+  double retry_interval;
+  capture_log_cb_t log;
+  void *ud;
+} ebpf_config_t;
+
+typedef enum {
+  EBPF_OK = 0,
+  EBPF_NO_PERMISSION, /* neither CAP_BPF/CAP_SYS_ADMIN nor CAP_NET_RAW */
+  EBPF_FAILED,        /* the kernel refused the program or its maps */
+} ebpf_status_t;
+
+typedef struct ebpf_source_s ebpf_source_t;
+
+/* Loads the program and starts the attaching thread. On failure returns
+ * NULL, sets *status and writes one sentence into err (not logged: the
+ * caller decides whether to fall back to libpcap). */
+ebpf_source_t *ebpf_source_start(const ebpf_config_t *cfg,
+                                 ebpf_status_t *status, char *err,
+                                 size_t errlen);
+
+/* Copies the counters into dst (initialised with the same ports, reused
+ * between calls). Never blocks on the packet path. */
+int ebpf_source_snapshot(ebpf_source_t *s, port_counters_t *dst,
+                         capture_stats_t *stats);
+
+/* Detaches, closes every descriptor, joins the thread. */
+void ebpf_source_stop(ebpf_source_t *s);
+
+#endif

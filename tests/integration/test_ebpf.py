@@ -1,0 +1,388 @@
+"""<Capture> Method "ebpf": the in-kernel counter (a socket filter on an
+AF_PACKET socket) inside a real collectd, in network namespaces: replayed
+captures on lo and on a veth pair equal to the ground truth and to the libpcap
+method, real clients and servers, an interface deleted and created again,
+nothing left in the kernel after shutdown, configuration errors and the
+"auto" choice."""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from harness import DATA, REPO, Collectd
+from netns import Netns
+from test_capture import (TOOL, add_veth, as_tuples, ground_truth, replay,
+                          table, wait_values)
+
+BPFTOOL = shutil.which("bpftool") or "/usr/sbin/bpftool"
+OTHER = ("tcp-other", "udp-other", "fragments-unattributed", "malformed")
+
+
+def built_with_ebpf():
+    try:
+        with open(os.path.join(REPO, "Makefile")) as f:
+            return "-DITS_HAVE_EBPF" in f.read()
+    except OSError:
+        return False
+
+
+def cfg(dev, method, extra=""):
+    return ('<Plugin iptraf_services>\n <Capture "%s">\n  Method "%s"\n%s </Capture>\n'
+            '</Plugin>\n' % (dev, method, extra))
+
+
+_probe = {}
+
+
+@pytest.fixture(scope="module")
+def ebpf_ok(tmp_path_factory):
+    """Skips the module only where eBPF truly cannot load (with the reason)."""
+    if not built_with_ebpf():
+        pytest.skip("the plugin was built without the eBPF method (configure "
+                    "found no clang BPF target, bpftool or libbpf)")
+    work = str(tmp_path_factory.mktemp("probe") / "cd")
+    with Netns() as ns:
+        cd = Collectd(work, cfg("lo", "ebpf"), rrd=False, netns=ns.name)
+        cd.start(wait_for=None)
+        try:
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                log = cd.log()
+                if "capture on lo: started" in log:
+                    return True
+                m = re.search(r'Method "ebpf": (.*)', log)
+                if m:
+                    pytest.skip("eBPF cannot load here: " + m.group(1))
+                time.sleep(0.1)
+            pytest.fail("the eBPF probe neither started nor failed:\n" + cd.log())
+        finally:
+            cd.stop()
+
+
+def ids(kind):
+    r = subprocess.run([BPFTOOL, "-j", kind, "show"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return {(o["id"], o.get("name", "")) for o in json.loads(r.stdout or "[]")}
+
+
+def others(cd, instance):
+    """{series: (packets, bytes)} of the always-reported totals."""
+    got = {}
+    for t in OTHER:
+        p = cd.csv_rows(instance, "if_packets", t)
+        o = cd.csv_rows(instance, "if_octets", t)
+        if p and o:
+            got[t] = (p[-1][1], o[-1][1])
+    return got
+
+
+def wait_equal(fn, timeout=15):
+    deadline = time.time() + timeout
+    while True:
+        a, b = fn()
+        if a == b or time.time() > deadline:
+            return a, b
+        time.sleep(0.25)
+
+
+def pair(ns, tmp_path, dev, extra="  ReportOther true\n"):
+    """Two collectds side by side on `dev`: Method "ebpf" and "pcap"."""
+    e = Collectd(str(tmp_path / "ebpf"), cfg(dev, "ebpf", extra), rrd=False, netns=ns.name)
+    p = Collectd(str(tmp_path / "pcap"), cfg(dev, "pcap", extra), rrd=False, netns=ns.name)
+    return e, p
+
+
+@pytest.mark.parametrize("sample", ["synth_sample", "real_sample"])
+def test_replay_on_lo_equals_ground_truth_and_pcap(tmp_path, ebpf_ok, sample):
+    expected = as_tuples(ground_truth(sample, 1023))
+    with Netns() as ns:
+        e, p = pair(ns, tmp_path, "lo")
+        with e, p:
+            e.wait_log("capture on lo: started (eBPF socket filter")
+            p.wait_log("capture on lo: started (link type")
+            replay(ns, "lo", os.path.join(DATA, sample + ".pcap"))
+            assert wait_values(e, "lo", expected) == expected
+            assert wait_values(p, "lo", expected) == expected
+            a, b = wait_equal(lambda: (others(e, "lo"), others(p, "lo")))
+            assert a == b and set(a) == set(OTHER)
+            if sample == "synth_sample":
+                assert a["udp-other"][0] > 0 and a["tcp-other"][0] > 0
+            assert e.series("lo") == p.series("lo")
+            drops = e.csv_rows("lo", "if_rx_dropped", "capture")
+            assert drops and drops[-1][1] == 0
+        assert e.proc.returncode == 0
+
+
+@pytest.mark.parametrize("side", ["sender", "receiver"])
+def test_replay_on_veth_equals_ground_truth_and_pcap(tmp_path, ebpf_ok, side):
+    """Frames replayed into v0 leave through v0 (the sender's side) and
+    arrive on v0p (the receiver's side, where VLAN tags are stripped into
+    the packet's metadata)."""
+    sample = "synth_sample"
+    dev = "v0" if side == "sender" else "v0p"
+    expected = as_tuples(ground_truth(sample, 1023))
+    with Netns() as ns:
+        add_veth(ns, "v0")
+        e, p = pair(ns, tmp_path, dev)
+        with e, p:
+            e.wait_log("capture on %s: started (eBPF" % dev)
+            p.wait_log("capture on %s: started (link type" % dev)
+            replay(ns, "v0", os.path.join(DATA, sample + ".pcap"))
+            assert wait_values(e, dev, expected) == expected
+            assert wait_values(p, dev, expected) == expected
+            a, b = wait_equal(lambda: (others(e, dev), others(p, dev)))
+            assert a == b and set(a) == set(OTHER)
+
+
+def test_full_port_range_equals_ground_truth_on_veth(tmp_path, ebpf_ok):
+    """Every port of the real sample monitored: the whole table."""
+    expected = as_tuples(ground_truth("real_sample"))
+    with Netns() as ns:
+        add_veth(ns, "v0")
+        e = Collectd(str(tmp_path / "cd"), cfg("v0p", "ebpf", '  Port "0-65535"\n'),
+                     rrd=False, netns=ns.name)
+        with e:
+            e.wait_log("capture on v0p: started")
+            replay(ns, "v0", os.path.join(DATA, "real_sample.pcap"))
+            assert wait_values(e, "v0p", expected) == expected
+            ports = {s.split("-", 1)[1] for s in e.series("v0p")
+                     if s.startswith("if_packets-tcp-") or s.startswith("if_packets-udp-")}
+            assert ports == {"%s-%d" % k for k in expected}
+
+
+def test_real_clients_and_servers(tmp_path, ebpf_ok):
+    """UDP echo (exact by construction) and TCP transfers over lo (64 KiB
+    segments), against an independent capture by the tool."""
+    server = r'''
+import socket, threading, sys
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 7))
+t = socket.socket(); t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+t.bind(("127.0.0.1", 80)); t.listen(5)
+t6 = socket.socket(socket.AF_INET6); t6.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+t6.bind(("::1", 443)); t6.listen(5)
+def udp():
+    while True:
+        d, a = u.recvfrom(65535); u.sendto(d, a)
+def tcp(s):
+    while True:
+        c, _ = s.accept(); c.recv(1000); c.sendall(b"x" * 300000); c.close()
+threading.Thread(target=udp, daemon=True).start()
+threading.Thread(target=tcp, args=(t,), daemon=True).start()
+threading.Thread(target=tcp, args=(t6,), daemon=True).start()
+print("ready", flush=True)
+sys.stdin.read()
+'''
+    client = r'''
+import socket
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.settimeout(2)
+for i in range(50):
+    u.sendto(b"y" * 200, ("127.0.0.1", 7)); u.recvfrom(65535)
+for addr in [("127.0.0.1", 80)] * 3 + [("::1", 443)] * 2:
+    c = socket.create_connection(addr); c.sendall(b"GET / HTTP/1.0\r\n\r\n")
+    n = 0
+    while True:
+        d = c.recv(65536)
+        if not d: break
+        n += len(d)
+    assert n == 300000, n
+    c.close()
+'''
+    with Netns() as ns:
+        srv = ns.popen(["/usr/bin/python3", "-c", server], stdin=subprocess.PIPE,
+                       stdout=subprocess.PIPE, text=True)
+        assert srv.stdout.readline().strip() == "ready"
+        ports = '  Port "udp/7" "tcp/80" "tcp/443"\n'
+        e, p = pair(ns, tmp_path, "lo", ports)
+        with e, p:
+            e.wait_log("capture on lo: started")
+            p.wait_log("capture on lo: started")
+            witness = ns.popen([TOOL, "-p", "udp/7", "-p", "tcp/80", "-p", "tcp/443",
+                                "-i", "lo", "-t", "6"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            time.sleep(1)
+            ns.run(["/usr/bin/python3", "-c", client])
+            out, err = witness.communicate(timeout=20)
+            expected = {}
+            for proto, port, d, packets, nbytes in table(out):
+                v = expected.setdefault((proto, int(port)), [0, 0, 0, 0])
+                k = 0 if d == "in" else 2
+                v[k], v[k + 1] = int(packets), int(nbytes)
+            expected = as_tuples(expected)
+            assert expected[("udp", 7)] == (50, 50 * 228, 50, 50 * 228)
+            assert expected[("tcp", 80)][3] > 3 * 300000
+            assert expected[("tcp", 443)][3] > 2 * 300000
+            assert wait_values(e, "lo", expected) == expected
+            assert wait_values(p, "lo", expected) == expected
+        srv.kill()
+
+
+def test_interface_deleted_and_created_again(tmp_path, ebpf_ok):
+    pcap = os.path.join(DATA, "real_sample.pcap")
+    once = as_tuples(ground_truth("real_sample"))
+    twice = {k: tuple(2 * x for x in v) for k, v in once.items()}
+    with Netns() as ns:
+        cd = Collectd(str(tmp_path / "cd"),
+                      cfg("d0", "ebpf", '  Port "0-65535"\n  RetryInterval 0.2\n'),
+                      rrd=False, netns=ns.name)
+        with cd:
+            cd.wait_log("capture on d0: the interface does not exist (yet)")
+            add_veth(ns, "d0")
+            cd.wait_log("capture on d0: started (eBPF")
+            replay(ns, "d0", pcap)
+            assert wait_values(cd, "d0", once) == once
+            ns.ip("link", "del", "d0")
+            cd.wait_log("capture on d0 stopped: the interface was deleted")
+            time.sleep(1)
+            add_veth(ns, "d0")
+            cd.wait_log("capture on d0: resumed (eBPF")
+            replay(ns, "d0", pcap)
+            assert wait_values(cd, "d0", twice) == twice
+            # Down and up again: the socket stays bound, one message each way.
+            ns.ip("link", "set", "d0", "down")
+            cd.wait_log("capture on d0: the interface is down")
+            ns.ip("link", "set", "d0", "up")
+            ns.ip("link", "set", "d0p", "up")
+            cd.wait_log("capture on d0: the interface is up again")
+            log = cd.log()
+            assert log.count("the interface does not exist (yet)") <= 2
+            assert log.count("stopped: the interface was deleted") == 1
+            assert log.count("the interface is down") == 1
+        assert cd.proc.returncode == 0
+
+
+def test_clean_detach_on_shutdown(tmp_path, ebpf_ok):
+    """The program and its maps exist while collectd runs and are gone after
+    it stops (and after it is killed): nothing is left in the kernel."""
+    for how in ("stop", "kill"):
+        progs0, maps0 = ids("prog"), ids("map")
+        with Netns() as ns:
+            cd = Collectd(str(tmp_path / how), cfg("lo", "ebpf"), rrd=False, netns=ns.name)
+            cd.start()
+            cd.wait_log("capture on lo: started")
+            new_progs = ids("prog") - progs0
+            new_maps = ids("map") - maps0
+            assert any(n == "its_count" for _, n in new_progs), new_progs
+            names = {n for _, n in new_maps}
+            assert {"port_slot", "counters", "frags"} <= names, names
+            t = time.time()
+            if how == "stop":
+                cd.proc.send_signal(signal.SIGTERM)
+            else:
+                cd.proc.kill()
+            cd.proc.wait(timeout=10)
+            assert time.time() - t < 3
+            if how == "stop":
+                assert cd.proc.returncode == 0
+        deadline = time.time() + 5  # the kernel frees them asynchronously
+        while time.time() < deadline:
+            left = (ids("prog") & new_progs) | (ids("map") & new_maps)
+            if not left:
+                break
+            time.sleep(0.1)
+        assert not left, left
+
+
+def test_shutdown_under_full_speed_traffic_is_fast(tmp_path, ebpf_ok):
+    with Netns() as ns:
+        cd = Collectd(str(tmp_path / "cd"), cfg("lo", "ebpf", '  Port "0-65535"\n'),
+                      rrd=False, netns=ns.name)
+        cd.start()
+        cd.wait_log("capture on lo: started")
+        rep = ns.popen(["tcpreplay", "-i", "lo", "--topspeed", "--loop=0",
+                        os.path.join(DATA, "synth_sample.pcap")],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            time.sleep(2)
+            t = time.time()
+            cd.proc.send_signal(signal.SIGTERM)
+            cd.proc.wait(timeout=10)
+            elapsed = time.time() - t
+        finally:
+            rep.kill()
+            rep.wait()
+        assert cd.proc.returncode == 0
+        assert elapsed < 2.0, elapsed
+
+
+def test_auto_takes_ebpf_and_says_so(tmp_path, ebpf_ok):
+    expected = as_tuples(ground_truth("real_sample", 1023))
+    with Netns() as ns:
+        cd = Collectd(str(tmp_path / "cd"), cfg("lo", "auto"), rrd=False, netns=ns.name)
+        with cd:
+            cd.wait_log('Method "auto" took eBPF')
+            cd.wait_log("capture on lo: started (eBPF")
+            replay(ns, "lo", os.path.join(DATA, "real_sample.pcap"))
+            assert wait_values(cd, "lo", expected) == expected
+
+
+def test_file_mode_uses_pcap(tmp_path, ebpf_ok):
+    pcap = os.path.join(DATA, "synth_sample.pcap")
+    cd = Collectd(str(tmp_path / "cd"), cfg("replay", "ebpf", '  File "%s"\n' % pcap),
+                  rrd=False)
+    expected = as_tuples(ground_truth("synth_sample", 1023))
+    with cd:
+        assert wait_values(cd, "replay", expected) == expected
+        assert "a capture file is always read with libpcap" in cd.log()
+
+
+def _unprivileged_collectd(body):
+    base = tempfile.mkdtemp(prefix="its-noperm-")
+    os.chmod(base, 0o755)
+    work = os.path.join(base, "cd")
+    cd = Collectd(work, body, rrd=False)
+    for root, dirs, files in os.walk(work):
+        os.chmod(root, 0o777)
+        for f in files:
+            os.chmod(os.path.join(root, f), 0o666)
+    argv = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+            "--inh-caps=-all", "--bounding-set=-all",
+            "/usr/sbin/collectd", "-f", "-C", cd.conf]
+    cd.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               env=cd.env)
+    return cd, base
+
+
+def test_no_permission_is_said_clearly(tmp_path, ebpf_ok):
+    cd, base = _unprivileged_collectd(cfg("lo", "ebpf"))
+    try:
+        cd.wait_log('Method "ebpf": permission denied')
+        log = cd.log()
+        assert "CAP_BPF" in log and "CAP_NET_RAW" in log
+        assert "RLIMIT_MEMLOCK" not in log
+        assert log.count("permission denied") == 1
+    finally:
+        cd.stop()
+        shutil.rmtree(base, ignore_errors=True)
+    cd, base = _unprivileged_collectd(cfg("lo", "auto"))
+    try:
+        cd.wait_log('Method "auto": eBPF is not available (permission denied')
+        cd.wait_log("counting with libpcap instead")
+        cd.wait_log("CAP_NET_RAW")  # and libpcap says what it needs
+    finally:
+        cd.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.mark.parametrize("body,expect", [
+    ('<Capture "lo">\n Method "xdp"\n</Capture>', '"xdp" is not a method'),
+    ('<Capture "lo">\n Method "ebpf"\n Filter "tcp"\n</Capture>',
+     'Filter is a libpcap filter and Method "ebpf" has none'),
+    ('<Capture "lo">\n Method 1\n</Capture>', 'option "Method" takes one string'),
+])
+def test_method_config_errors(tmp_path, body, expect):
+    cd = Collectd(str(tmp_path / "cd"), "<Plugin iptraf_services>\n%s\n</Plugin>\n" % body,
+                  rrd=False)
+    cd.start(wait_for=None)
+    try:
+        if "Filter" in body and not built_with_ebpf():
+            expect = 'this build of the plugin has no eBPF method'
+        cd.wait_log(expect)
+        cd.wait_log("iptraf_services: not started")
+    finally:
+        cd.stop()

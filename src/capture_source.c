@@ -85,7 +85,6 @@ static void serve_snapshot(capture_source_t *s, pcap_t *p) {
   if (!s->snapshot_wanted)
     return;
   update_kernel_stats(s, p, 0);
-
   port_counters_copy(&s->snap, &s->live);
   s->snap_stats = s->stats;
   s->snapshot_wanted = 0;

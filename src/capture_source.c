@@ -222,6 +222,9 @@ static void *capture_thread(void *arg) {
     pthread_mutex_lock(&s->lock);
     s->handle = p;
     s->stats.running = 1;
+    /* A request made while the handle was being opened found no handle to
+     * break: answer it now, before blocking in the first dispatch. */
+    serve_snapshot(s, p);
     stop = s->stop;
     pthread_mutex_unlock(&s->lock);
 

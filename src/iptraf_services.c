@@ -560,17 +560,22 @@ static void submit_pair(const source_t *s, cdtime_t now, const char *ti,
 
 static int capture_read(source_t *s) {
   capture_stats_t st;
+  int busy = 0;
 #ifdef ITS_HAVE_EBPF
   if (s->ebpf)
     ebpf_source_snapshot(s->ebpf, &s->snapshot, &st);
   else
 #endif
-  if (capture_source_snapshot(s->capture, &s->snapshot, &st, 2000) != 0 &&
-      !s->warned_busy) {
+    busy = capture_source_snapshot(s->capture, &s->snapshot, &st, 2000);
+  /* One message per change of state, not one per read. */
+  if (busy != 0 && !s->warned_busy) {
     s->warned_busy = 1;
     WARNING(PLUGIN_NAME ": capture on %s did not answer within 2 s; "
                         "reporting its last counts",
             s->file ? s->file : s->path);
+  } else if (busy == 0 && s->warned_busy) {
+    s->warned_busy = 0;
+    INFO(PLUGIN_NAME ": capture on %s answers again", s->file ? s->file : s->path);
   }
   cdtime_t now = cdtime();
   const port_counters_t *c = &s->snapshot;

@@ -177,3 +177,19 @@ def test_log_permission_denied_then_granted(tmp_path):
             cd.stop()
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+def test_idle_interface_reads_answer_at_once(tmp_path):
+    """A snapshot asked for while the capture was still opening used to wait
+    for the first packet (2 s, and a warning) on an idle interface."""
+    with Netns() as ns:
+        cd = Collectd(str(tmp_path / "cd"),
+                      '<Plugin iptraf_services>\n <Capture "lo">\n </Capture>\n</Plugin>\n',
+                      rrd=False, netns=ns.name)
+        with cd:
+            cd.wait_log("capture on lo: started")
+            time.sleep(3)
+            rows = cd.csv_rows("lo", "if_packets", "malformed")
+        log = cd.log()
+        assert "did not answer" not in log and "took" not in log, log
+        assert len(rows) >= 2

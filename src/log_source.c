@@ -33,6 +33,16 @@ struct log_source_s {
   int replaying;       /* ReplayHistory: one block per read until the end */
   log_block_t last_block; /* catch-up: the newest block, emitted at the end */
   int have_last_block;
+  /* Catch-up at start-up parses only the last block of each iptraf run: a
+   * block's port lines are kept raw until the block is known to matter. */
+  struct {
+    char *text;          /* the raw lines, each followed by '\0' */
+    size_t len, cap;
+    uint64_t *line_no;   /* first line number of each line */
+    size_t nlines, cap_lines;
+  } raw_current, raw_deferred;
+  log_block_t deferred;  /* the newest complete block of the run, unparsed */
+  int have_deferred;
   series_t *touched;   /* series updated since the last emission */
   series_t **touched_tail;
 
@@ -229,17 +239,8 @@ static int copy_block(log_block_t *dst, const log_block_t *src) {
   return 0;
 }
 
-/* A block is complete: fold its counters into the series, then emit. */
-static void on_block(void *ud, const log_block_t *b) {
-  log_source_t *s = ud;
-  s->stats.blocks++;
-  if (!b->complete) {
-    s->stats.blocks_cut++;
-    say(s, 4,
-        "%s line %llu: the block generated here is unfinished (iptraf died "
-        "while writing it?); its %zu complete port lines are counted",
-        s->path, (unsigned long long)b->header_line, b->count);
-  }
+/* A block is complete: fold its counters into the series. */
+static void apply_block(log_source_t *s, const log_block_t *b) {
 
   int restart = b->new_run;
   if (!restart) {
@@ -295,6 +296,121 @@ static void on_block(void *ud, const log_block_t *b) {
     s->pause = 1;
 }
 
+static int raw_append(log_source_t *s, int which, const char *line, size_t len,
+                      uint64_t line_no) {
+  typeof(s->raw_current) *r = which ? &s->raw_deferred : &s->raw_current;
+  if (r->len + len + 1 > r->cap) {
+    size_t cap = r->cap ? r->cap : 65536;
+    while (cap < r->len + len + 1)
+      cap *= 2;
+    char *t = realloc(r->text, cap);
+    if (t == NULL)
+      return -1;
+    r->text = t;
+    r->cap = cap;
+  }
+  if (r->nlines == r->cap_lines) {
+    size_t cap = r->cap_lines ? r->cap_lines * 2 : 1024;
+    uint64_t *n = realloc(r->line_no, cap * sizeof(*n));
+    if (n == NULL)
+      return -1;
+    r->line_no = n;
+    r->cap_lines = cap;
+  }
+  memcpy(r->text + r->len, line, len);
+  r->text[r->len + len] = '\0';
+  r->len += len + 1;
+  r->line_no[r->nlines++] = line_no;
+  return 0;
+}
+
+/* Parses kept raw port lines; PORT lines go to `add` (a block, or the
+ * assembler's open block when b is NULL). */
+static void parse_raw(log_source_t *s, int which, log_block_t *b) {
+  typeof(s->raw_current) *r = which ? &s->raw_deferred : &s->raw_current;
+  const char *p = r->text;
+  for (size_t i = 0; i < r->nlines; i++) {
+    size_t len = strlen(p);
+    iptraf_line_t l;
+    if (iptraf_line_parse(p, len, &l) != 0) {
+      s->stats.bad_lines++;
+      char what[256];
+      snprintf(what, sizeof(what), "%s, line skipped", l.error);
+      warn_line(s, r->line_no[i], what);
+    } else if (l.kind == IPTRAF_LINE_PORT) {
+      if (b == NULL) {
+        block_assembler_feed(&s->blocks, &l, r->line_no[i], NULL, s);
+      } else {
+        if (b->count == b->cap) {
+          size_t cap = b->cap ? b->cap * 2 : 64;
+          block_entry_t *e = realloc(b->entries, cap * sizeof(*e));
+          if (e == NULL)
+            break;
+          b->entries = e;
+          b->cap = cap;
+        }
+        block_entry_t *e = &b->entries[b->count++];
+        e->proto = l.proto;
+        e->port = l.port;
+        memcpy(e->name, l.name, sizeof(e->name));
+        e->in_packets = l.in_packets;
+        e->in_bytes = l.in_bytes;
+        e->out_packets = l.out_packets;
+        e->out_bytes = l.out_bytes;
+      }
+    }
+    p += len + 1;
+  }
+  r->len = 0;
+  r->nlines = 0;
+}
+
+/* The deferred block turned out to be the last of its run (or of the file):
+ * parse and apply it. */
+static void materialize_deferred(log_source_t *s) {
+  if (!s->have_deferred)
+    return;
+  s->have_deferred = 0;
+  s->deferred.count = 0;
+  parse_raw(s, 1, &s->deferred);
+  apply_block(s, &s->deferred);
+}
+
+static void on_block(void *ud, const log_block_t *b) {
+  log_source_t *s = ud;
+  s->stats.blocks++;
+  size_t lines = b->count + (s->catching_up ? s->raw_current.nlines : 0);
+  if (!b->complete) {
+    s->stats.blocks_cut++;
+    say(s, 4,
+        "%s line %llu: the block generated here is unfinished (iptraf died "
+        "while writing it?); its %zu complete port lines are counted",
+        s->path, (unsigned long long)b->header_line, lines);
+  }
+  if (!s->catching_up) {
+    apply_block(s, b);
+    return;
+  }
+  /* Catch-up: this block supersedes the deferred one of the same run; only
+   * its "new run" mark must survive. */
+  int new_run = b->new_run || (s->have_deferred && s->deferred.new_run);
+  if (b->gap > 0 && b->complete && b->gap > s->learned_interval)
+    s->learned_interval = b->gap;
+  block_entry_t *entries = s->deferred.entries;
+  size_t cap = s->deferred.cap;
+  s->deferred = *b;
+  s->deferred.entries = entries;
+  s->deferred.cap = cap;
+  s->deferred.count = 0;
+  s->deferred.new_run = new_run;
+  s->have_deferred = 1;
+  typeof(s->raw_current) t = s->raw_deferred;
+  s->raw_deferred = s->raw_current;
+  s->raw_current = t;
+  s->raw_current.len = 0;
+  s->raw_current.nlines = 0;
+}
+
 static int on_line(void *ud, const char *line, size_t len, uint64_t line_no) {
   log_source_t *s = ud;
   iptraf_line_t l;
@@ -310,6 +426,13 @@ static int on_line(void *ud, const char *line, size_t len, uint64_t line_no) {
     warn_line(s, line_no, "NUL bytes in the line, skipped");
     return 0;
   }
+  /* Catch-up: a port line of an open block is kept raw (event lines, which
+   * may follow a cut-off port line on the same line, end with '*'). */
+  if (s->catching_up && len > 0 && (line[0] == 'T' || line[0] == 'U') &&
+      line[len - 1] != '*' && block_assembler_pending(&s->blocks)) {
+    if (raw_append(s, 0, line, len, line_no) == 0)
+      return 0;
+  }
   if (iptraf_line_parse(line, len, &l) != 0) {
     s->stats.bad_lines++;
     char what[256];
@@ -318,6 +441,9 @@ static int on_line(void *ud, const char *line, size_t len, uint64_t line_no) {
     return 0;
   }
   block_note_t note = block_assembler_feed(&s->blocks, &l, line_no, on_block, s);
+  if (s->catching_up &&
+      (l.kind == IPTRAF_LINE_STARTED || l.kind == IPTRAF_LINE_STOPPED))
+    materialize_deferred(s); /* the run ended: its last block counts */
   switch (note) {
   case BLOCK_NOTE_ORPHAN_LINE:
     s->stats.bad_lines++;
@@ -366,6 +492,11 @@ void log_source_free(log_source_t *s) {
   block_assembler_destroy(&s->blocks);
   series_table_free(s->series);
   free(s->last_block.entries);
+  free(s->deferred.entries);
+  free(s->raw_current.text);
+  free(s->raw_current.line_no);
+  free(s->raw_deferred.text);
+  free(s->raw_deferred.line_no);
   while (s->names) {
     name_map_t *n = s->names->next;
     free(s->names);
@@ -402,6 +533,10 @@ int log_source_read(log_source_t *s, time_t now) {
   }
 
   if (s->catching_up) {
+    materialize_deferred(s);
+    /* A block still open keeps its port lines, parsed into it now. */
+    if (s->raw_current.nlines)
+      parse_raw(s, 0, NULL);
     s->catching_up = 0;
     clear_touched(s);
     if (s->have_last_block) {

@@ -1,4 +1,5 @@
 #include "capture_source.h"
+#include "its_message.h"
 
 #include <errno.h>
 #include <net/if.h>
@@ -38,17 +39,8 @@ struct capture_source_s {
   capture_stats_t stats;
 };
 
-static void say(capture_source_t *s, int sev, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void say(capture_source_t *s, int sev, const char *fmt, ...) {
-  char msg[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof(msg), fmt, ap);
-  va_end(ap);
-  if (s->cfg.log)
-    s->cfg.log(s->cfg.ud, sev, msg);
-}
+/* Messages go to the configured log callback. */
+#define say(s, sev, ...) its_message((s)->cfg.log, (s)->cfg.ud, (sev), __VA_ARGS__)
 
 static const char *what(const capture_source_t *s) {
   return s->file ? s->file : s->device;

@@ -9,10 +9,12 @@
 
 #include <stdint.h>
 
+#include "its_message.h"
+
 #include "port_counters.h"
 #include "portspec.h"
 
-typedef void (*capture_log_cb_t)(void *ud, int severity, const char *msg);
+typedef its_message_cb_t capture_log_cb_t;
 
 typedef struct {
   const char *device;        /* interface or "any"; NULL with file */

@@ -1,4 +1,5 @@
 #include "ebpf_source.h"
+#include "its_message.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -47,17 +48,8 @@ struct ebpf_source_s {
   capture_stats_t stats;
 };
 
-static void say(ebpf_source_t *s, int sev, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void say(ebpf_source_t *s, int sev, const char *fmt, ...) {
-  char msg[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof(msg), fmt, ap);
-  va_end(ap);
-  if (s->cfg.log)
-    s->cfg.log(s->cfg.ud, sev, msg);
-}
+/* Messages go to the configured log callback. */
+#define say(s, sev, ...) its_message((s)->cfg.log, (s)->cfg.ud, (sev), __VA_ARGS__)
 
 /* libbpf's own messages: the last warning is kept for our error message
  * (its generic RLIMIT_MEMLOCK hint on EPERM is misleading, so never

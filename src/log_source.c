@@ -1,4 +1,5 @@
 #include "log_source.h"
+#include "its_message.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -60,17 +61,8 @@ struct log_source_s {
   uint64_t skipped_reported;
 };
 
-static void say(log_source_t *s, int sev, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void say(log_source_t *s, int sev, const char *fmt, ...) {
-  char msg[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof(msg), fmt, ap);
-  va_end(ap);
-  if (s->cfg.log)
-    s->cfg.log(s->cfg.ud, sev, msg);
-}
+/* Messages go to the configured log callback. */
+#define say(s, sev, ...) its_message((s)->cfg.log, (s)->cfg.ud, (sev), __VA_ARGS__)
 
 /* Rate-limited warning about the log's content. */
 static void warn_line(log_source_t *s, uint64_t line_no, const char *what) {

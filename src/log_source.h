@@ -6,6 +6,8 @@
 #define ITS_LOG_SOURCE_H
 
 #include <stdint.h>
+
+#include "its_message.h"
 #include <time.h>
 
 #include "iptraf_line.h"
@@ -23,7 +25,7 @@ typedef struct {
 
 typedef void (*its_emit_cb_t)(void *ud, const its_value_t *v);
 /* severity: 3 error, 4 warning, 5 notice, 6 info, 7 debug (syslog levels) */
-typedef void (*its_log_cb_t)(void *ud, int severity, const char *msg);
+typedef its_message_cb_t its_log_cb_t;
 
 typedef struct {
   const char *path;

@@ -272,6 +272,31 @@ static int add_source(source_t *s) {
   return 0;
 }
 
+/* The options both blocks take. Returns 1 when `c` is one of them (with
+ * *rc set to -1 when its value is bad), 0 when it is not. */
+static int config_common_option(source_t *s, const oconfig_item_t *c,
+                                int *rc) {
+  if (strcasecmp(c->key, "Instance") == 0) {
+    if (get_single_string(c, &s->instance) != 0)
+      *rc = -1;
+    else if (s->instance[0] == '\0' || strchr(s->instance, '/')) {
+      CONFIG_ERROR("%s: Instance \"%s\" must be non-empty and contain no "
+                   "'/'",
+                   where(c), s->instance);
+      *rc = -1;
+    }
+  } else if (strcasecmp(c->key, "Port") == 0) {
+    if (config_port(s, c) != 0)
+      *rc = -1;
+  } else if (strcasecmp(c->key, "Interval") == 0) {
+    if (get_number(c, 0.01, 86400, &s->read_interval) != 0)
+      *rc = -1;
+  } else {
+    return 0;
+  }
+  return 1;
+}
+
 static int config_capture_block(const oconfig_item_t *ci) {
   set_current_block(ci);
   if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_STRING ||
@@ -298,18 +323,8 @@ static int config_capture_block(const oconfig_item_t *ci) {
   for (int i = 0; i < ci->children_num; i++) {
     const oconfig_item_t *c = &ci->children[i];
     double d;
-    if (strcasecmp(c->key, "Instance") == 0) {
-      if (get_single_string(c, &s->instance) != 0)
-        rc = -1;
-      else if (s->instance[0] == '\0' || strchr(s->instance, '/')) {
-        CONFIG_ERROR("%s: Instance \"%s\" must be non-empty and contain no "
-                     "'/'",
-                     where(c), s->instance);
-        rc = -1;
-      }
-    } else if (strcasecmp(c->key, "Port") == 0) {
-      if (config_port(s, c) != 0)
-        rc = -1;
+    if (config_common_option(s, c, &rc)) {
+      /* Instance, Port, Interval */
     } else if (strcasecmp(c->key, "File") == 0) {
       if (get_single_string(c, &s->file) != 0)
         rc = -1;
@@ -362,9 +377,6 @@ static int config_capture_block(const oconfig_item_t *ci) {
         rc = -1;
       }
       free(m);
-    } else if (strcasecmp(c->key, "Interval") == 0) {
-      if (get_number(c, 0.01, 86400, &s->read_interval) != 0)
-        rc = -1;
     } else {
       CONFIG_ERROR("<Capture \"%s\">: unknown option \"%s\" (known: Instance, "
                    "Port, File, Filter, BufferSize, SnapLen, Promiscuous, "
@@ -444,23 +456,10 @@ static int config_log_block(const oconfig_item_t *ci) {
   for (int i = 0; i < ci->children_num; i++) {
     const oconfig_item_t *c = &ci->children[i];
     double d;
-    if (strcasecmp(c->key, "Instance") == 0) {
-      if (get_single_string(c, &s->instance) != 0)
-        rc = -1;
-      else if (s->instance[0] == '\0' || strchr(s->instance, '/')) {
-        CONFIG_ERROR("%s: Instance \"%s\" must be non-empty and "
-                     "contain no '/'",
-                     where(c), s->instance);
-        rc = -1;
-      }
-    } else if (strcasecmp(c->key, "Port") == 0) {
-      if (config_port(s, c) != 0)
-        rc = -1;
+    if (config_common_option(s, c, &rc)) {
+      /* Instance, Port, Interval */
     } else if (strcasecmp(c->key, "ReplayHistory") == 0) {
       if (get_bool(c, &s->replay_history) != 0)
-        rc = -1;
-    } else if (strcasecmp(c->key, "Interval") == 0) {
-      if (get_number(c, 0.01, 86400, &s->read_interval) != 0)
         rc = -1;
     } else if (strcasecmp(c->key, "LogInterval") == 0) {
       if (get_number(c, 1, 86400 * 7, &s->log_interval) != 0)

@@ -103,7 +103,35 @@ static time_t to_epoch_with_dst(const civil_time_t *ct, int isdst) {
   return t;
 }
 
+/* 1 when the reading at t is exactly ct and the zone's UTC offset is the
+ * same two days either side of t (more than any offset change spans): then
+ * ct occurs exactly once and t is the answer. */
+static int unique_reading(const civil_time_t *ct, time_t t) {
+  struct tm tm;
+  if (t == (time_t)-1 || localtime_r(&t, &tm) == NULL)
+    return 0;
+  if (tm.tm_year != ct->year - 1900 || tm.tm_mon != ct->month - 1 ||
+      tm.tm_mday != ct->day || tm.tm_hour != ct->hour ||
+      tm.tm_min != ct->minute || tm.tm_sec != ct->second)
+    return 0;
+  long offset = tm.tm_gmtoff;
+  static const int days[] = {-2, -1, 1, 2};
+  for (size_t i = 0; i < sizeof(days) / sizeof(days[0]); i++) {
+    time_t other = t + (time_t)days[i] * 86400;
+    if (localtime_r(&other, &tm) == NULL || tm.tm_gmtoff != offset)
+      return 0;
+  }
+  return 1;
+}
+
 time_t civil_time_to_epoch(const civil_time_t *ct, time_t not_before) {
+  /* Far from a DST change (nearly always) one mktime settles it; asking
+   * mktime for a DST state the zone lacks, as the exact path below does,
+   * costs glibc a long search (tens of microseconds a block header). */
+  time_t guess = to_epoch_with_dst(ct, -1);
+  if (unique_reading(ct, guess))
+    return guess;
+
   time_t std = to_epoch_with_dst(ct, 0);
   time_t dst = to_epoch_with_dst(ct, 1);
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "byte_count.h"
 #include "log_blocks.h"
 #include "log_tail.h"
 #include "series_table.h"
@@ -13,6 +14,19 @@
 /* Bad-line warnings: at most this many per window, then a count. */
 #define WARN_BURST 10
 #define WARN_WINDOW 600
+
+/* Whole lines kept raw, in spans of consecutive lines. */
+typedef struct {
+  char *text; /* every line ends in '\n' */
+  size_t len, cap;
+  struct body_span {
+    size_t at;        /* offset in text */
+    uint64_t line_no; /* of its first line */
+  } *spans;
+  size_t nspans, cap_spans;
+  size_t running_time_at; /* first "Running time" line, or NO_RUNNING_TIME */
+} raw_body_t;
+#define NO_RUNNING_TIME ((size_t)-1)
 
 typedef struct name_map_s {
   its_proto_t proto;
@@ -35,13 +49,10 @@ struct log_source_s {
   log_block_t last_block; /* catch-up: the newest block, emitted at the end */
   int have_last_block;
   /* Catch-up at start-up parses only the last block of each iptraf run: a
-   * block's port lines are kept raw until the block is known to matter. */
-  struct {
-    char *text;          /* the raw lines, each followed by '\0' */
-    size_t len, cap;
-    uint64_t *line_no;   /* first line number of each line */
-    size_t nlines, cap_lines;
-  } raw_current, raw_deferred;
+   * block's body (the lines between its header and the next line with a
+   * '*') is passed over in bulk by the tail and kept raw until the block is
+   * known to matter. */
+  raw_body_t raw_current, raw_deferred;
   log_block_t deferred;  /* the newest complete block of the run, unparsed */
   int have_deferred;
   series_t *touched;   /* series updated since the last emission */
@@ -88,6 +99,7 @@ static void warn_line(log_source_t *s, uint64_t line_no, const char *what) {
 static void on_tail_message(void *ud, tail_severity_t sev, const char *msg) {
   log_source_t *s = ud;
   if (sev == TAIL_WARNING && strstr(msg, "longer than")) {
+    s->stats.lines++; /* a line too, though never handed over */
     s->stats.bad_lines++;
     /* The tail names file and line; route through the limiter. */
     if (s->now - s->warn_window_start < WARN_WINDOW &&
@@ -288,12 +300,36 @@ static void apply_block(log_source_t *s, const log_block_t *b) {
     s->pause = 1;
 }
 
-static int raw_append(log_source_t *s, int which, const char *line, size_t len,
-                      uint64_t line_no) {
-  typeof(s->raw_current) *r = which ? &s->raw_deferred : &s->raw_current;
-  if (r->len + len + 1 > r->cap) {
+static void body_clear(raw_body_t *r) {
+  r->len = 0;
+  r->nspans = 0;
+  r->running_time_at = NO_RUNNING_TIME;
+}
+
+static void body_free(raw_body_t *r) {
+  free(r->text);
+  free(r->spans);
+}
+
+/* The first line of [p, p+len) (whole lines) that starts "Running time",
+ * or NULL. Port lines hold no 'R', so memchr skips them at full speed. */
+static const char *find_running_time(const char *p, size_t len) {
+  static const char mark[] = "Running time";
+  const char *end = p + len, *q = p;
+  while ((q = memchr(q, 'R', (size_t)(end - q))) != NULL) {
+    if ((q == p || q[-1] == '\n') && (size_t)(end - q) >= sizeof(mark) - 1 &&
+        memcmp(q, mark, sizeof(mark) - 1) == 0)
+      return q;
+    q++;
+  }
+  return NULL;
+}
+
+static int body_append(raw_body_t *r, const char *data, size_t len,
+                       uint64_t first_line) {
+  if (r->len + len > r->cap) {
     size_t cap = r->cap ? r->cap : 65536;
-    while (cap < r->len + len + 1)
+    while (cap < r->len + len)
       cap *= 2;
     char *t = realloc(r->text, cap);
     if (t == NULL)
@@ -301,60 +337,126 @@ static int raw_append(log_source_t *s, int which, const char *line, size_t len,
     r->text = t;
     r->cap = cap;
   }
-  if (r->nlines == r->cap_lines) {
-    size_t cap = r->cap_lines ? r->cap_lines * 2 : 1024;
-    uint64_t *n = realloc(r->line_no, cap * sizeof(*n));
+  if (r->nspans == r->cap_spans) {
+    size_t cap = r->cap_spans ? r->cap_spans * 2 : 16;
+    struct body_span *n = realloc(r->spans, cap * sizeof(*n));
     if (n == NULL)
       return -1;
-    r->line_no = n;
-    r->cap_lines = cap;
+    r->spans = n;
+    r->cap_spans = cap;
   }
-  memcpy(r->text + r->len, line, len);
-  r->text[r->len + len] = '\0';
-  r->len += len + 1;
-  r->line_no[r->nlines++] = line_no;
+  if (r->running_time_at == NO_RUNNING_TIME) {
+    const char *rt = find_running_time(data, len);
+    if (rt != NULL)
+      r->running_time_at = r->len + (size_t)(rt - data);
+  }
+  r->spans[r->nspans].at = r->len;
+  r->spans[r->nspans].line_no = first_line;
+  r->nspans++;
+  memcpy(r->text + r->len, data, len);
+  r->len += len;
   return 0;
 }
 
-/* Parses kept raw port lines; PORT lines go to `add` (a block, or the
- * assembler's open block when b is NULL). */
-static void parse_raw(log_source_t *s, int which, log_block_t *b) {
-  typeof(s->raw_current) *r = which ? &s->raw_deferred : &s->raw_current;
-  const char *p = r->text;
-  for (size_t i = 0; i < r->nlines; i++) {
-    size_t len = strlen(p);
-    iptraf_line_t l;
-    if (iptraf_line_parse(p, len, &l) != 0) {
-      s->stats.bad_lines++;
-      char what[256];
-      snprintf(what, sizeof(what), "%s, line skipped", l.error);
-      warn_line(s, r->line_no[i], what);
-    } else if (l.kind == IPTRAF_LINE_PORT) {
-      if (b == NULL) {
-        block_assembler_feed(&s->blocks, &l, r->line_no[i], NULL, s);
-      } else {
-        if (b->count == b->cap) {
-          size_t cap = b->cap ? b->cap * 2 : 64;
-          block_entry_t *e = realloc(b->entries, cap * sizeof(*e));
-          if (e == NULL)
-            break;
-          b->entries = e;
-          b->cap = cap;
-        }
-        block_entry_t *e = &b->entries[b->count++];
-        e->proto = l.proto;
-        e->port = l.port;
-        memcpy(e->name, l.name, sizeof(e->name));
-        e->in_packets = l.in_packets;
-        e->in_bytes = l.in_bytes;
-        e->out_packets = l.out_packets;
-        e->out_bytes = l.out_bytes;
-      }
+/* Calls fn for every line of the body, with its number. */
+static void body_lines(log_source_t *s, const raw_body_t *r,
+                       void (*fn)(log_source_t *, const char *, size_t,
+                                  uint64_t, void *),
+                       void *arg) {
+  for (size_t i = 0; i < r->nspans; i++) {
+    const char *p = r->text + r->spans[i].at;
+    const char *end =
+        r->text + (i + 1 < r->nspans ? r->spans[i + 1].at : r->len);
+    uint64_t line_no = r->spans[i].line_no;
+    while (p < end) {
+      const char *nl = memchr(p, '\n', (size_t)(end - p));
+      if (nl == NULL)
+        nl = end;
+      fn(s, p, (size_t)(nl - p), line_no++, arg);
+      p = nl + 1;
     }
-    p += len + 1;
   }
-  r->len = 0;
-  r->nlines = 0;
+}
+
+/* Checks shared by every line: a writer without O_APPEND after
+ * copytruncate leaves a run of NULs in front of a line. Returns 0 with
+ * the line and its length adjusted, or -1 (reported) for a line to skip. */
+static int usable_line(log_source_t *s, const char **line, size_t *len,
+                       uint64_t line_no) {
+  while (*len > 0 && (*line)[0] == '\0') {
+    (*line)++;
+    (*len)--;
+  }
+  if (memchr(*line, '\0', *len) != NULL) {
+    s->stats.bad_lines++;
+    warn_line(s, line_no, "NUL bytes in the line, skipped");
+    return -1;
+  }
+  return 0;
+}
+
+/* One line of a kept body: port lines go to the block `arg` (or to the
+ * assembler's open block when arg is NULL). */
+static void body_line(log_source_t *s, const char *line, size_t len,
+                      uint64_t line_no, void *arg) {
+  log_block_t *b = arg;
+  iptraf_line_t l;
+  if (usable_line(s, &line, &len, line_no) != 0)
+    return;
+  if (len > s->cfg.max_line && s->cfg.max_line > 0) {
+    s->stats.bad_lines++;
+    char what[128];
+    snprintf(what, sizeof(what), "line longer than %zu bytes, skipped",
+             s->cfg.max_line);
+    warn_line(s, line_no, what);
+    return;
+  }
+  if (iptraf_line_parse(line, len, &l) != 0) {
+    s->stats.bad_lines++;
+    char what[256];
+    snprintf(what, sizeof(what), "%s, line skipped", l.error);
+    warn_line(s, line_no, what);
+    return;
+  }
+  if (l.kind != IPTRAF_LINE_PORT)
+    return; /* blank: a body holds no other kind (they have a '*') */
+  if (b == NULL) {
+    block_assembler_feed(&s->blocks, &l, line_no, NULL, s);
+    return;
+  }
+  if (b->count == b->cap) {
+    size_t cap = b->cap ? b->cap * 2 : 64;
+    block_entry_t *e = realloc(b->entries, cap * sizeof(*e));
+    if (e == NULL) {
+      say(s, 3, "%s: out of memory", s->path);
+      return;
+    }
+    b->entries = e;
+    b->cap = cap;
+  }
+  block_entry_t *e = &b->entries[b->count++];
+  e->proto = l.proto;
+  e->port = l.port;
+  memcpy(e->name, l.name, sizeof(e->name));
+  e->in_packets = l.in_packets;
+  e->in_bytes = l.in_bytes;
+  e->out_packets = l.out_packets;
+  e->out_bytes = l.out_bytes;
+}
+
+static void count_port_like(log_source_t *s, const char *line, size_t len,
+                            uint64_t line_no, void *arg) {
+  (void)s;
+  (void)line_no;
+  if (len > 0 && (line[0] == 'T' || line[0] == 'U'))
+    (*(size_t *)arg)++;
+}
+
+/* Parses a kept body (see body_line), then forgets it. */
+static void parse_raw(log_source_t *s, int which, log_block_t *b) {
+  raw_body_t *r = which ? &s->raw_deferred : &s->raw_current;
+  body_lines(s, r, body_line, b);
+  body_clear(r);
 }
 
 /* The deferred block turned out to be the last of its run (or of the file):
@@ -371,8 +473,10 @@ static void materialize_deferred(log_source_t *s) {
 static void on_block(void *ud, const log_block_t *b) {
   log_source_t *s = ud;
   s->stats.blocks++;
-  size_t lines = b->count + (s->catching_up ? s->raw_current.nlines : 0);
   if (!b->complete) {
+    size_t lines = b->count;
+    if (s->catching_up)
+      body_lines(s, &s->raw_current, count_port_like, &lines);
     s->stats.blocks_cut++;
     say(s, 4,
         "%s line %llu: the block generated here is unfinished (iptraf died "
@@ -396,41 +500,24 @@ static void on_block(void *ud, const log_block_t *b) {
   s->deferred.count = 0;
   s->deferred.new_run = new_run;
   s->have_deferred = 1;
-  typeof(s->raw_current) t = s->raw_deferred;
+  raw_body_t t = s->raw_deferred;
   s->raw_deferred = s->raw_current;
   s->raw_current = t;
-  s->raw_current.len = 0;
-  s->raw_current.nlines = 0;
+  body_clear(&s->raw_current);
 }
 
-static int on_line(void *ud, const char *line, size_t len, uint64_t line_no) {
-  log_source_t *s = ud;
+/* One line, parsed and fed to the block assembler. */
+static void process_line(log_source_t *s, const char *line, size_t len,
+                         uint64_t line_no) {
   iptraf_line_t l;
-  s->stats.lines++;
-
-  /* A writer without O_APPEND after copytruncate leaves a run of NULs. */
-  while (len > 0 && line[0] == '\0') {
-    line++;
-    len--;
-  }
-  if (memchr(line, '\0', len) != NULL) {
-    s->stats.bad_lines++;
-    warn_line(s, line_no, "NUL bytes in the line, skipped");
-    return 0;
-  }
-  /* Catch-up: a port line of an open block is kept raw (event lines, which
-   * may follow a cut-off port line on the same line, end with '*'). */
-  if (s->catching_up && len > 0 && (line[0] == 'T' || line[0] == 'U') &&
-      line[len - 1] != '*' && block_assembler_pending(&s->blocks)) {
-    if (raw_append(s, 0, line, len, line_no) == 0)
-      return 0;
-  }
+  if (usable_line(s, &line, &len, line_no) != 0)
+    return;
   if (iptraf_line_parse(line, len, &l) != 0) {
     s->stats.bad_lines++;
     char what[256];
     snprintf(what, sizeof(what), "%s, line skipped", l.error);
     warn_line(s, line_no, what);
-    return 0;
+    return;
   }
   block_note_t note = block_assembler_feed(&s->blocks, &l, line_no, on_block, s);
   if (s->catching_up &&
@@ -456,6 +543,73 @@ static int on_line(void *ud, const char *line, size_t len, uint64_t line_no) {
   default:
     break;
   }
+}
+
+static void process_body_line(log_source_t *s, const char *line, size_t len,
+                              uint64_t line_no, void *arg) {
+  (void)arg;
+  process_line(s, line, len, line_no);
+}
+
+/* Catch-up: the open block's body, passed over in bulk, has ended (a line
+ * with a '*' follows, or the end of the file). Its first "Running time"
+ * line completes the block; that line and what follows it are read one by
+ * one as usual, the rest stays raw with the block. */
+static void close_body(log_source_t *s) {
+  raw_body_t *r = &s->raw_current;
+  if (!block_assembler_pending(&s->blocks) ||
+      r->running_time_at == NO_RUNNING_TIME)
+    return;
+  size_t at = r->running_time_at;
+  raw_body_t rest = {.running_time_at = NO_RUNNING_TIME};
+  size_t i = r->nspans;
+  while (i > 0 && r->spans[i - 1].at > at)
+    i--;
+  /* Span i-1 holds the "Running time" line: number it. */
+  uint64_t line_no = r->spans[i - 1].line_no +
+                     byte_count(r->text + r->spans[i - 1].at,
+                                at - r->spans[i - 1].at, '\n');
+  int ok = body_append(&rest, r->text + at,
+                       (i < r->nspans ? r->spans[i].at : r->len) - at,
+                       line_no) == 0;
+  for (size_t k = i; ok && k < r->nspans; k++)
+    ok = body_append(&rest, r->text + r->spans[k].at,
+                     (k + 1 < r->nspans ? r->spans[k + 1].at : r->len) -
+                         r->spans[k].at,
+                     r->spans[k].line_no) == 0;
+  if (!ok) {
+    say(s, 3, "%s: out of memory", s->path);
+    body_free(&rest);
+    return;
+  }
+  r->len = at;
+  r->nspans = (r->spans[i - 1].at == at) ? i - 1 : i;
+  r->running_time_at = NO_RUNNING_TIME;
+  body_lines(s, &rest, process_body_line, NULL);
+  body_free(&rest);
+}
+
+static void on_skipped(void *ud, const char *data, size_t len,
+                       uint64_t first_line, uint64_t lines) {
+  log_source_t *s = ud;
+  s->stats.lines += lines;
+  if (body_append(&s->raw_current, data, len, first_line) != 0)
+    say(s, 3, "%s: out of memory: lines %llu-%llu skipped", s->path,
+        (unsigned long long)first_line,
+        (unsigned long long)(first_line + lines - 1));
+}
+
+static int on_line(void *ud, const char *line, size_t len, uint64_t line_no) {
+  log_source_t *s = ud;
+  s->stats.lines++;
+  if (s->catching_up)
+    close_body(s); /* this line has a '*': the open block's body ended */
+  process_line(s, line, len, line_no);
+  /* Catch-up: pass over the body of the block just opened (port lines,
+   * blank lines, "Running time") in bulk, to the next line with a '*'
+   * (block header, event line); see close_body. */
+  if (s->catching_up && block_assembler_pending(&s->blocks))
+    log_tail_skip_until(&s->tail, '*');
   return s->pause;
 }
 
@@ -473,6 +627,8 @@ log_source_t *log_source_new(const log_source_config_t *cfg) {
   }
   s->cfg.path = s->path;
   s->touched_tail = &s->touched;
+  body_clear(&s->raw_current);
+  body_clear(&s->raw_deferred);
   block_assembler_init(&s->blocks);
   return s;
 }
@@ -485,10 +641,8 @@ void log_source_free(log_source_t *s) {
   series_table_free(s->series);
   free(s->last_block.entries);
   free(s->deferred.entries);
-  free(s->raw_current.text);
-  free(s->raw_current.line_no);
-  free(s->raw_deferred.text);
-  free(s->raw_deferred.line_no);
+  body_free(&s->raw_current);
+  body_free(&s->raw_deferred);
   while (s->names) {
     name_map_t *n = s->names->next;
     free(s->names);
@@ -502,6 +656,7 @@ int log_source_read(log_source_t *s, time_t now) {
   tail_callbacks_t cb = {.on_line = on_line,
                          .on_message = on_tail_message,
                          .on_new_file = on_new_file,
+                         .on_skipped = on_skipped,
                          .ud = s};
   s->now = now;
   s->emitted_this_read = 0;
@@ -515,6 +670,8 @@ int log_source_read(log_source_t *s, time_t now) {
 
   uint64_t got = log_tail_read(&s->tail, &cb);
   s->stats.bytes += got;
+  if (s->catching_up)
+    close_body(s); /* the file ended inside a block's body */
 
   /* An unfinished block that stopped growing: iptraf died writing it. */
   if (!s->pause && block_assembler_pending(&s->blocks) &&
@@ -527,8 +684,9 @@ int log_source_read(log_source_t *s, time_t now) {
   if (s->catching_up) {
     materialize_deferred(s);
     /* A block still open keeps its port lines, parsed into it now. */
-    if (s->raw_current.nlines)
+    if (s->raw_current.len)
       parse_raw(s, 0, NULL);
+    log_tail_skip_until(&s->tail, -1);
     s->catching_up = 0;
     clear_touched(s);
     if (s->have_last_block) {

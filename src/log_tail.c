@@ -9,11 +9,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "byte_count.h"
+
 #define READ_CHUNK 65536
 
 int log_tail_init(log_tail_t *t, const char *path, size_t max_line) {
   memset(t, 0, sizeof(*t));
   t->fd = -1;
+  t->skip_byte = -1;
   t->max_line = max_line ? max_line : 65536;
   t->path = strdup(path);
   return t->path ? 0 : -1;
@@ -55,9 +58,10 @@ static int keep_partial(log_tail_t *t, const char *p, size_t n) {
     t->partial_len = 0;
     return 0;
   }
-  if (t->partial_len + n > t->partial_cap) {
+  /* One byte spare: a line skipped in bulk is handed over with its '\n'. */
+  if (t->partial_len + n + 1 > t->partial_cap) {
     size_t cap = t->partial_cap ? t->partial_cap : 256;
-    while (cap < t->partial_len + n)
+    while (cap < t->partial_len + n + 1)
       cap *= 2;
     char *b = realloc(t->partial, cap);
     if (b == NULL)
@@ -72,11 +76,43 @@ static int keep_partial(log_tail_t *t, const char *p, size_t n) {
 
 /* Splits a chunk read at file offset `at`. Returns non-zero when the line
  * callback asked to pause; t->offset is then just past that line. */
+void log_tail_skip_until(log_tail_t *t, int byte) { t->skip_byte = byte; }
+
+/* Skip mode: hands the whole lines of [*pp, end) before the first line that
+ * contains the skip byte to on_skipped, and advances *pp to that line (or to
+ * the start of the last, unfinished line); ends skip mode when it found one. */
+static void skip_lines(log_tail_t *t, const char **pp, const char *end,
+                       const tail_callbacks_t *cb) {
+  const char *p = *pp;
+  const char *hit = memchr(p, t->skip_byte, (size_t)(end - p));
+  const char *limit = hit ? hit : end;
+  const char *stop = p; /* start of the line holding `hit`, or of the tail */
+  for (const char *q = limit; q > p; q--)
+    if (q[-1] == '\n') {
+      stop = q;
+      break;
+    }
+  if (hit)
+    t->skip_byte = -1;
+  if (stop == p)
+    return;
+  uint64_t lines = byte_count(p, (size_t)(stop - p), '\n');
+  if (cb->on_skipped)
+    cb->on_skipped(cb->ud, p, (size_t)(stop - p), t->line_no + 1, lines);
+  t->line_no += lines;
+  *pp = stop;
+}
+
 static int split_lines(log_tail_t *t, const char *buf, size_t n, off_t at,
                        const tail_callbacks_t *cb) {
   const char *p = buf, *end = buf + n;
   int stop = 0;
   while (p < end) {
+    if (t->skip_byte >= 0 && t->partial_len == 0 && !t->discarding) {
+      skip_lines(t, &p, end, cb);
+      if (p == end)
+        return 0;
+    }
     const char *nl = memchr(p, '\n', (size_t)(end - p));
     if (nl == NULL) {
       if (!t->discarding && keep_partial(t, p, (size_t)(end - p)) != 0)
@@ -98,7 +134,13 @@ static int split_lines(log_tail_t *t, const char *buf, size_t n, off_t at,
         say(cb, TAIL_WARNING,
             "%s line %llu: line longer than %zu bytes, skipped", t->path,
             (unsigned long long)t->line_no, t->max_line);
+      } else if (t->skip_byte >= 0 &&
+                 memchr(t->partial, t->skip_byte, t->partial_len) == NULL) {
+        t->partial[t->partial_len] = '\n';
+        if (cb->on_skipped)
+          cb->on_skipped(cb->ud, t->partial, t->partial_len + 1, t->line_no, 1);
       } else {
+        t->skip_byte = -1;
         stop = cb->on_line(cb->ud, t->partial, t->partial_len, t->line_no);
       }
       t->partial_len = 0;

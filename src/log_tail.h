@@ -25,11 +25,17 @@ typedef void (*tail_msg_cb_t)(void *ud, tail_severity_t sev, const char *msg);
 /* A new file is about to be read from its start (rotation, re-creation,
  * truncation): line numbers restart. */
 typedef void (*tail_newfile_cb_t)(void *ud, const char *why);
+/* Whole lines passed over in bulk (see log_tail_skip_until): `len` bytes,
+ * every line ending in '\n', `lines` of them, the first numbered
+ * first_line. */
+typedef void (*tail_skip_cb_t)(void *ud, const char *data, size_t len,
+                               uint64_t first_line, uint64_t lines);
 
 typedef struct {
   tail_line_cb_t on_line;
   tail_msg_cb_t on_message;
   tail_newfile_cb_t on_new_file;
+  tail_skip_cb_t on_skipped; /* needed only by readers that skip */
   void *ud;
 } tail_callbacks_t;
 
@@ -50,6 +56,7 @@ typedef struct {
   uint64_t bytes_read_total;
   uint64_t lines_too_long;
   int paused;            /* the line callback asked to stop */
+  int skip_byte;         /* -1, or: pass lines without it to on_skipped */
 } log_tail_t;
 
 int log_tail_init(log_tail_t *t, const char *path, size_t max_line);
@@ -58,6 +65,13 @@ void log_tail_destroy(log_tail_t *t);
 /* Reads everything appended since the last call, follows rotation, and
  * hands complete lines to cb->on_line. Returns the number of bytes read. */
 uint64_t log_tail_read(log_tail_t *t, const tail_callbacks_t *cb);
+
+/* From the next line on, lines that do not contain `byte` go to on_skipped
+ * in bulk (no per-line work), up to the first line that contains it, which
+ * goes to on_line as usual and ends the skipping. -1 ends it at once. For a
+ * reader that wants only the lines that mark a stretch of the file. Lines
+ * passed over are not checked against max_line. */
+void log_tail_skip_until(log_tail_t *t, int byte);
 
 /* Bytes in the open file not read yet (0 when none is open). */
 uint64_t log_tail_unread(const log_tail_t *t);

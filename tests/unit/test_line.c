@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "byte_count.h"
 #include "civil_time.h"
 #include "iptraf_line.h"
 #include "unit.h"
@@ -204,8 +205,33 @@ static void test_civil_time_parse(void) {
   CHECK_U64(civil_time_parse(s, strlen(s), &ct), 0);
 }
 
+/* byte_count (newlines of a stretch skipped in bulk) against a plain loop:
+ * every start alignment, lengths around the vector widths and the 255-step
+ * lane limit, buffers full of the byte. */
+static void test_byte_count(void) {
+  static char buf[70000];
+  srand(7);
+  for (size_t i = 0; i < sizeof(buf); i++)
+    buf[i] = (rand() % 5 == 0) ? '\n' : (char)(rand() % 256);
+  static const size_t lens[] = {0, 1, 15, 16, 17, 63, 64, 65, 4079, 4080,
+                                4081, 16320, 16384, 65536, 69000};
+  for (size_t a = 0; a < 16; a++)
+    for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+      uint64_t want = 0;
+      for (size_t i = 0; i < lens[k]; i++)
+        want += buf[a + i] == '\n';
+      CHECK_U64(byte_count(buf + a, lens[k], '\n'), want);
+    }
+  memset(buf, '\n', sizeof(buf));
+  CHECK_U64(byte_count(buf + 3, 69999 - 3, '\n'), 69996);
+  CHECK_U64(byte_count(buf, sizeof(buf), 0xff), 0);
+  buf[100] = (char)0xff;
+  CHECK_U64(byte_count(buf, sizeof(buf), 0xff), 1);
+}
+
 int main(void) {
   RUN(test_ng_port_line);
+  RUN(test_byte_count);
   RUN(test_ng_kBps_and_names);
   RUN(test_decimal_comma_and_mbps);
   RUN(test_legacy_formats);

@@ -17,7 +17,7 @@ typedef struct {
   uint64_t ip, ib, op, ob;
 } got_t;
 
-static got_t got[4096];
+static got_t got[16384];
 static size_t ngot;
 static char messages[65536];
 
@@ -707,6 +707,155 @@ static void test_catch_up_parses_last_block_of_each_run(void) {
   unlink(path);
 }
 
+/* A log built to exercise the bulk skipping of catch-up: blocks of 400
+ * ports (bodies far larger than one 64 KiB read, lines split across reads),
+ * three runs, a block cut by a crash, garbage and an over-long line inside
+ * bodies, a rotation event inside a body, a "Running time" followed by a
+ * stray port line. Returns the number of lines written. */
+static uint64_t big_log_stray_line; /* the port line after "Running time" */
+static uint64_t write_big_log(const char *path, int with_oddities) {
+  FILE *f = fopen(path, "wb");
+  uint64_t lines = 0;
+  int minute = 0;
+  for (int run = 0; run < 3; run++) {
+    fprintf(f, "Sun Nov 29 1%d:00:00 2026; ******** TCP/UDP service monitor "
+               "started ********\n", run);
+    lines++;
+    int blocks = run == 1 ? 1 : 6;
+    for (int b = 0; b < blocks; b++, minute++) {
+      fprintf(f, "\n*** TCP/UDP traffic log, generated Sun Nov 29 1%d:%02d:00 "
+                 "2026\n\n", run, minute % 60);
+      lines += 3;
+      for (int port = 1; port <= 400; port++) {
+        unsigned long long k = (unsigned long long)(b + 1) * port * (run + 7);
+        fprintf(f, "%s/%d: %llu packets, %llu bytes total,     12.34 kbps; "
+                   "%llu packets, %llu bytes incoming,      1.00 kbps; %llu "
+                   "packets, %llu bytes outgoing,     11.34 kbps\n\n",
+                port % 2 ? "TCP" : "UDP", port, 3 * k, 300 * k, k, 100 * k,
+                2 * k, 200 * k);
+        lines += 2;
+        if (with_oddities && run == 0 && b == 2 && port == 200) {
+          fprintf(f, "this is not an iptraf line\n");
+          fprintf(f, "Sun Nov 29 10:02:30 2026; ***** USR1 signal received, "
+                     "preparing to reopen log file *****\n");
+          for (int i = 0; i < 9000; i++)
+            fputc('y', f);
+          fputc('\n', f);
+          lines += 3;
+        }
+      }
+      if (with_oddities && run == 2 && b == 5)
+        break; /* crash: no "Running time" (the file's last block) */
+      fprintf(f, "\nRunning time: 60 seconds\n");
+      lines += 2;
+      if (with_oddities && run == 0 && b == 5) {
+        fprintf(f, "TCP/7: 1 packets, 5 bytes total; 1 packets, 5 bytes "
+                   "incoming; 0 packets, 0 bytes outgoing\n");
+        big_log_stray_line = ++lines;
+      }
+    }
+  }
+  fclose(f);
+  return lines;
+}
+
+/* Catch-up passes over block bodies in bulk: every total and the line
+ * count equal those of reading the same file line by line (ReplayHistory),
+ * and messages name the right lines. */
+static void test_catch_up_skipping_equals_line_by_line(void) {
+  char path[512];
+  tmp_path(path, sizeof(path), "big.log");
+  for (int odd = 0; odd <= 1; odd++) {
+    unlink(path);
+    uint64_t lines = write_big_log(path, odd);
+    time_t now = time(NULL) + 3600; /* the cut block counts at once */
+
+    reset();
+    log_source_t *line_by_line = open_source(path, 1, NULL);
+    read_all(line_by_line, now);
+    log_source_read(line_by_line, now); /* the cut block, flushed now */
+    static got_t want[1024];
+    size_t nwant = 0;
+    for (int port = 1; port <= 400; port++) {
+      const got_t *g = find(port % 2 ? ITS_PROTO_TCP : ITS_PROTO_UDP, port);
+      CHECK(g != NULL);
+      if (g)
+        want[nwant++] = *g;
+    }
+    log_source_stats_t st_want;
+    log_source_get_stats(line_by_line, &st_want);
+    log_source_free(line_by_line);
+    char *want_messages = strdup(messages);
+
+    reset();
+    log_source_t *s = open_source(path, 0, NULL);
+    CHECK(log_source_read(s, now) == 400);
+    for (size_t i = 0; i < nwant; i++) {
+      const got_t *g = find(want[i].proto, want[i].port);
+      CHECK(g && g->ib == want[i].ib && g->ob == want[i].ob &&
+            g->ip == want[i].ip && g->op == want[i].op &&
+            g->time == want[i].time);
+    }
+    log_source_stats_t st;
+    log_source_get_stats(s, &st);
+    CHECK_U64(st.lines, lines);
+    CHECK_U64(st.lines, st_want.lines);
+    CHECK_U64(st.bytes, st_want.bytes);
+    CHECK_U64(st.restarts, st_want.restarts);
+    CHECK_U64(st.blocks_cut, st_want.blocks_cut);
+    if (odd) {
+      /* Run 3's last block (cut by the crash) was read, and the stray line
+       * after run 1's last "Running time" is named with its line number. */
+      CHECK_U64(st.blocks_cut, 1);
+      uint64_t stray = big_log_stray_line;
+      char want_msg[128];
+      snprintf(want_msg, sizeof(want_msg),
+               "line %llu: counter line outside a block",
+               (unsigned long long)stray);
+      CHECK(strstr(messages, want_msg) != NULL);
+      CHECK(strstr(want_messages, want_msg) != NULL);
+      CHECK(strstr(messages, "is unfinished") != NULL);
+    }
+    /* Nothing is left skipped: a block appended now is read line by line. */
+    reset();
+    append_str(path, START);
+    append_str(path, block(59, 1234));
+    CHECK(log_source_read(s, now) == 1);
+    const got_t *g = find(ITS_PROTO_TCP, 22);
+    CHECK(g && g->ib == 1234);
+    free(want_messages);
+    log_source_free(s);
+  }
+  unlink(path);
+}
+
+/* A bad line in the body of the last block of a run is reported with its
+ * line number, after bodies passed over in bulk. */
+static void test_catch_up_reports_bad_lines_of_counted_blocks(void) {
+  reset();
+  char path[512];
+  tmp_path(path, sizeof(path), "badlast.log");
+  unlink(path);
+  uint64_t lines = write_big_log(path, 0);
+  /* One more block in run 3 with a broken port line at a known line. */
+  append_str(path, "\n*** TCP/UDP traffic log, generated Sun Nov 29 12:59:00 "
+                   "2026\n\nTCP/1: 1 packets, 1 bytes total; garbage\n\n");
+  append_str(path, "TCP/3: 9 packets, 900 bytes total; 4 packets, 400 bytes "
+                   "incoming; 5 packets, 500 bytes outgoing\n\nRunning time: "
+                   "60 seconds\n");
+  log_source_t *s = open_source(path, 0, NULL);
+  CHECK(log_source_read(s, time(NULL)) >= 1);
+  char want_msg[64];
+  snprintf(want_msg, sizeof(want_msg), "line %llu: ",
+           (unsigned long long)(lines + 4));
+  CHECK(strstr(messages, want_msg) != NULL);
+  /* TCP/3: runs 1 and 2 (their last blocks) plus this block. */
+  const got_t *g = find(ITS_PROTO_TCP, 3);
+  CHECK(g && g->ib == 100ULL * 6 * 3 * 7 + 100ULL * 1 * 3 * 8 + 400);
+  log_source_free(s);
+  unlink(path);
+}
+
 int main(void) {
   setenv("TZ", "UTC", 1);
   tzset();
@@ -737,6 +886,8 @@ int main(void) {
   RUN(test_clock_steps_back);
   RUN(test_counters_saturate);
   RUN(test_catch_up_parses_last_block_of_each_run);
+  RUN(test_catch_up_skipping_equals_line_by_line);
+  RUN(test_catch_up_reports_bad_lines_of_counted_blocks);
   services_free(svc);
   rmdir(tmpdir);
   UNIT_MAIN_END();

@@ -256,9 +256,18 @@ static int count_log(const char *path, const port_set_t *ports,
   log_source_t *s = log_source_new(&cfg);
   if (s == NULL)
     return 2;
-  /* Until a read brings nothing new; a cut-off last block counts too. */
-  for (int idle = 0; idle < 2;)
-    idle = log_source_read(s, time(NULL) + 1) > 0 ? 0 : idle + 1;
+  /* One block per read, until two reads in a row neither read nor emit
+   * anything (a block held back as not newer emits nothing, yet the file
+   * goes on); the second one counts a cut-off last block. */
+  for (int idle = 0; idle < 2;) {
+    log_source_stats_t before, after;
+    log_source_get_stats(s, &before);
+    int n = log_source_read(s, time(NULL) + 1);
+    log_source_get_stats(s, &after);
+    int moved = n > 0 || after.lines != before.lines ||
+                after.bytes != before.bytes || after.blocks != before.blocks;
+    idle = moved ? 0 : idle + 1;
+  }
   log_source_free(s);
   return 0;
 }

@@ -78,6 +78,24 @@ def test_tool_log_mode_gives_the_plugins_totals():
     assert not any(d == "out" and p == "1023" for _, p, d, _, _ in rows)
 
 
+
+def test_tool_log_mode_reads_past_blocks_held_back(tmp_path):
+    """Two blocks in a row older than their predecessor (the clock stepped
+    back) emit nothing when read; the tool must still read the whole log."""
+    log = tmp_path / "back.log"
+    text = "Sun Nov 29 16:59:00 2026; ******** TCP/UDP service monitor started ********\n"
+    for minute, n in ((10, 100), (5, 150), (6, 160), (12, 200)):
+        text += ("\n*** TCP/UDP traffic log, generated Sun Nov 29 17:%02d:00 2026\n\n"
+                 "TCP/22: %d packets, %d bytes total; %d packets, %d bytes incoming; "
+                 "0 packets, 0 bytes outgoing\n\nRunning time: 60 seconds\n"
+                 % (minute, n, n * 10, n, n * 10))
+    log.write_text(text)
+    r = subprocess.run([TOOL, "-l", str(log), "-p", "tcp/22"], capture_output=True,
+                       text=True, env=dict(os.environ, TZ="UTC"))
+    assert r.returncode == 0, r.stderr
+    assert ("tcp", "22", "in", "200", "2000") in table(r.stdout)
+
+
 def last_values(cd, instance, series):
     """{(proto, port): (in_p, in_b, out_p, out_b)} from the csv files."""
     got = {}

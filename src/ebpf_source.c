@@ -79,6 +79,12 @@ static int on_libbpf_print(enum libbpf_print_level level, const char *fmt,
   return 0;
 }
 
+static pthread_once_t libbpf_print_once = PTHREAD_ONCE_INIT;
+
+static void set_libbpf_print(void) {
+  libbpf_set_print(on_libbpf_print);
+}
+
 static const char *permission_advice =
     "the eBPF method needs root, or CAP_BPF (or CAP_SYS_ADMIN) and "
     "CAP_NET_RAW for collectd; Method \"pcap\" needs only CAP_NET_RAW";
@@ -272,7 +278,7 @@ static ebpf_status_t load_program(ebpf_source_t *s, int *errnum, char *err,
   }
   close(probe);
 
-  libbpf_set_print(on_libbpf_print);
+  pthread_once(&libbpf_print_once, set_libbpf_print);
   libbpf_msg[0] = '\0';
   s->skel = its_count__open();
   if (s->skel == NULL) {

@@ -55,6 +55,9 @@ pcap_t *capture_open_live(const capture_opts_t *o, capture_status_t *status,
     case PCAP_ERROR_NO_SUCH_DEVICE:
       *status = CAPTURE_NO_DEVICE;
       break;
+    case PCAP_ERROR_IFACE_NOT_UP:
+      *status = CAPTURE_IFACE_DOWN;
+      break;
     case PCAP_ERROR_PERM_DENIED:
     case PCAP_ERROR_PROMISC_PERM_DENIED:
       *status = CAPTURE_NO_PERMISSION;

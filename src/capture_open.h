@@ -19,6 +19,7 @@ typedef struct {
 typedef enum {
   CAPTURE_OK = 0,
   CAPTURE_NO_DEVICE,  /* the interface does not exist (yet) */
+  CAPTURE_IFACE_DOWN, /* it exists but is down (libpcap will not open it) */
   CAPTURE_NO_PERMISSION,
   CAPTURE_BAD_FILTER,
   CAPTURE_UNSUPPORTED_LINK,

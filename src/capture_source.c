@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "capture_open.h"
+#include "retry_state.h"
 
 struct capture_source_s {
   capture_config_t cfg;
@@ -158,8 +159,9 @@ static pcap_t *open_handle(capture_source_t *s, capture_status_t *st,
 
 static void *capture_thread(void *arg) {
   capture_source_t *s = arg;
-  capture_status_t last_status = CAPTURE_OK;
-  char last_err[512] = "";
+  retry_state_t retry;
+  retry_state_init(&retry);
+  int error_said = 0; /* an ERROR since the last start: say how it ended */
   int ever_opened = 0;
 
   for (;;) {
@@ -173,10 +175,15 @@ static void *capture_thread(void *arg) {
     char err[512] = "";
     pcap_t *p = open_handle(s, &st, err, sizeof(err));
     if (p == NULL) {
-      if (st != last_status || strcmp(err, last_err) != 0) {
+      /* One message per distinct error, not one per attempt. */
+      if (retry_state_failed(&retry, (int)st, err)) {
         if (st == CAPTURE_NO_DEVICE)
           say(s, 4, "capture on %s: the interface does not exist (yet); "
                     "waiting for it",
+              what(s));
+        else if (st == CAPTURE_IFACE_DOWN)
+          say(s, 4, "capture on %s: the interface is down; counting starts "
+                    "when it is up",
               what(s));
         else if (st == CAPTURE_NO_PERMISSION)
           say(s, 3, "capture on %s: permission denied (%s): capturing needs "
@@ -185,8 +192,7 @@ static void *capture_thread(void *arg) {
         else
           say(s, 3, "capture on %s: %s%s", what(s), err,
               s->file ? "" : "; retrying");
-        last_status = st;
-        snprintf(last_err, sizeof(last_err), "%s", err);
+        error_said |= st != CAPTURE_NO_DEVICE && st != CAPTURE_IFACE_DOWN;
       }
       if (s->file) /* a file that cannot be read will not get better */
         break;
@@ -194,17 +200,22 @@ static void *capture_thread(void *arg) {
         break;
       continue;
     }
-    say(s, 6, "capture on %s: %s (link type %s)", what(s),
+    unsigned failed = retry_state_succeeded(&retry);
+    char after[64] = "";
+    if (error_said)
+      snprintf(after, sizeof(after), " after %u failed attempt%s", failed,
+               failed == 1 ? "" : "s");
+    say(s, 6, "capture on %s: %s (link type %s)%s", what(s),
         s->file ? "reading the file"
                 : (ever_opened ? "resumed" : "started"),
         pcap_datalink_val_to_name(pcap_datalink(p))
             ? pcap_datalink_val_to_name(pcap_datalink(p))
-            : "?");
+            : "?",
+        after);
     if (ever_opened)
       s->stats.reopens++;
     ever_opened = 1;
-    last_status = CAPTURE_OK;
-    last_err[0] = '\0';
+    error_said = 0;
 
     s->ifindex = (s->file || strcmp(s->device, "any") == 0)
                      ? 0

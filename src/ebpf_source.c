@@ -23,6 +23,7 @@
 
 #include "ebpf_slots.h"
 #include "its_count.skel.h"
+#include "retry_state.h"
 
 #ifndef PACKET_IGNORE_OUTGOING
 #define PACKET_IGNORE_OUTGOING 23
@@ -31,11 +32,15 @@
 #define SO_ATTACH_BPF 50
 #endif
 
+/* Loading is retried after retry_interval, then twice as long each time up
+ * to this (a rejected program costs the kernel a verification each time). */
+#define LOAD_RETRY_CAP 60.0
+
 struct ebpf_source_s {
   ebpf_config_t cfg;
   char *device;
   int any;
-  struct its_count *skel;
+  struct its_count *skel; /* loaded program and maps, NULL until loaded */
   ebpf_slots_t slots;
   const volatile ebpf_counter_t *counters;
   size_t counters_len;
@@ -43,8 +48,11 @@ struct ebpf_source_s {
   pthread_t thread;
   int thread_started;
 
-  pthread_mutex_t lock; /* guards stop and stats */
+  retry_state_t load_retry; /* the start's attempt, then the thread's */
+
+  pthread_mutex_t lock; /* guards stop, loaded and stats */
   int stop;
+  int loaded;           /* skel and counters are set and stay until stop */
   capture_stats_t stats;
 };
 
@@ -53,9 +61,8 @@ struct ebpf_source_s {
 
 /* libbpf's own messages: the last warning is kept for our error message
  * (its generic RLIMIT_MEMLOCK hint on EPERM is misleading, so never
- * printed as is). */
-static pthread_mutex_t libbpf_msg_lock = PTHREAD_MUTEX_INITIALIZER;
-static char libbpf_msg[512];
+ * printed as is). Per thread: each source loads in its own. */
+static __thread char libbpf_msg[512];
 
 static int on_libbpf_print(enum libbpf_print_level level, const char *fmt,
                            va_list ap) {
@@ -68,20 +75,31 @@ static int on_libbpf_print(enum libbpf_print_level level, const char *fmt,
     buf[--n] = '\0';
   if (n == 0 || strstr(buf, "RLIMIT_MEMLOCK"))
     return 0;
-  pthread_mutex_lock(&libbpf_msg_lock);
   snprintf(libbpf_msg, sizeof(libbpf_msg), "%s", buf);
-  pthread_mutex_unlock(&libbpf_msg_lock);
   return 0;
+}
+
+static pthread_once_t libbpf_print_once = PTHREAD_ONCE_INIT;
+
+static void set_libbpf_print(void) {
+  libbpf_set_print(on_libbpf_print);
 }
 
 static const char *permission_advice =
     "the eBPF method needs root, or CAP_BPF (or CAP_SYS_ADMIN) and "
     "CAP_NET_RAW for collectd; Method \"pcap\" needs only CAP_NET_RAW";
 
-static void free_source(ebpf_source_t *s) {
+/* Undoes load_program, whole or partial. */
+static void unload(ebpf_source_t *s) {
   if (s->counters)
     munmap((void *)s->counters, s->counters_len);
+  s->counters = NULL;
   its_count__destroy(s->skel); /* detaches nothing: closes prog and maps */
+  s->skel = NULL;
+}
+
+static void free_source(ebpf_source_t *s) {
+  unload(s);
   ebpf_slots_free(&s->slots);
   if (s->wake_fd >= 0)
     close(s->wake_fd);
@@ -234,11 +252,148 @@ static void set_running(ebpf_source_t *s, int running, int reopened) {
   pthread_mutex_unlock(&s->lock);
 }
 
-static void *attach_thread(void *arg) {
+/* Resource shortages are not the kernel refusing the program. */
+static int is_resource_error(int e) {
+  return e == EMFILE || e == ENFILE || e == ENOMEM || e == EAGAIN ||
+         e == ENOBUFS;
+}
+
+/* Loads the program and maps the counters. Returns EBPF_OK, or another
+ * status with *errnum (the cause, for telling errors apart) and one
+ * sentence in err, everything undone. */
+static ebpf_status_t load_program(ebpf_source_t *s, int *errnum, char *err,
+                                  size_t errlen) {
+  ebpf_status_t status = EBPF_FAILED;
+  /* Without CAP_NET_RAW nothing can be attached: say so before loading. */
+  int probe = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (probe < 0) {
+    *errnum = errno;
+    if (errno == EPERM || errno == EACCES) {
+      snprintf(err, errlen, "permission denied opening a packet socket: %s",
+               permission_advice);
+      return EBPF_NO_PERMISSION;
+    }
+    snprintf(err, errlen, "opening a packet socket: %s", strerror(errno));
+    return EBPF_FAILED;
+  }
+  close(probe);
+
+  pthread_once(&libbpf_print_once, set_libbpf_print);
+  libbpf_msg[0] = '\0';
+  s->skel = its_count__open();
+  if (s->skel == NULL) {
+    *errnum = errno;
+    snprintf(err, errlen, "opening the embedded eBPF object: %s",
+             strerror(errno));
+    goto fail;
+  }
+  const ebpf_config_t *cfg = &s->cfg;
+  s->skel->rodata->snaplen = (uint32_t)(cfg->snaplen > 0 ? cfg->snaplen : 65535);
+  s->skel->rodata->frag_ttl_ns =
+      (uint64_t)(cfg->frag_ttl ? cfg->frag_ttl : 60) * 1000000000ULL;
+  if (bpf_map__set_max_entries(s->skel->maps.counters, s->slots.nslots) != 0 ||
+      bpf_map__set_max_entries(s->skel->maps.frags,
+                               (uint32_t)(cfg->frag_slots ? cfg->frag_slots : 4096)) != 0) {
+    *errnum = EINVAL;
+    snprintf(err, errlen, "sizing the maps failed");
+    goto fail;
+  }
+  int rc = its_count__load(s->skel);
+  if (rc != 0) {
+    int e = rc < 0 ? -rc : errno;
+    *errnum = e;
+    if (e == EPERM || e == EACCES) {
+      status = EBPF_NO_PERMISSION;
+      snprintf(err, errlen, "permission denied loading the eBPF program: %s",
+               permission_advice);
+    } else if (is_resource_error(e)) {
+      snprintf(err, errlen, "not enough resources to load the eBPF program: %s",
+               strerror(e));
+    } else {
+      snprintf(err, errlen, "the kernel refused the eBPF program (%s)%s%s",
+               strerror(e), libbpf_msg[0] ? ": " : "", libbpf_msg);
+    }
+    goto fail;
+  }
+
+  /* The port-to-slot map is written once, through a mapping (array map
+   * elements are 8-byte aligned: a 4-byte value takes 8). */
+  size_t slot_len = EBPF_PORT_SLOT_ENTRIES * 8;
+  void *slot_map = mmap(NULL, slot_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+                        bpf_map__fd(s->skel->maps.port_slot), 0);
+  if (slot_map == MAP_FAILED) {
+    *errnum = errno;
+    snprintf(err, errlen, "mapping the port map: %s", strerror(errno));
+    goto fail;
+  }
+  for (uint32_t i = 0; i < EBPF_PORT_SLOT_ENTRIES; i++)
+    ((uint32_t *)slot_map)[2 * i] = s->slots.slot_of[i];
+  munmap(slot_map, slot_len);
+  s->counters_len = (size_t)s->slots.nslots * sizeof(ebpf_counter_t);
+  void *cm = mmap(NULL, s->counters_len, PROT_READ, MAP_SHARED,
+                  bpf_map__fd(s->skel->maps.counters), 0);
+  if (cm == MAP_FAILED) {
+    *errnum = errno;
+    snprintf(err, errlen, "mapping the counters: %s", strerror(errno));
+    goto fail;
+  }
+  s->counters = cm;
+  return EBPF_OK;
+
+fail:
+  unload(s);
+  return status;
+}
+
+/* After a failed load: said once per distinct cause (errno), whatever the
+ * step that met it. */
+static void load_failed(ebpf_source_t *s, int errnum, const char *err) {
+  if (!retry_state_failed(&s->load_retry, errnum, NULL))
+    return;
+  double next = retry_state_delay(&s->load_retry, s->cfg.retry_interval,
+                                  LOAD_RETRY_CAP);
+  say(s, 3, "capture on %s: Method \"ebpf\": %s; retrying in %g s, then "
+            "less often (up to every %g s)",
+      s->device, err, next,
+      s->cfg.retry_interval > LOAD_RETRY_CAP ? s->cfg.retry_interval
+                                             : LOAD_RETRY_CAP);
+}
+
+/* Until the program is loaded: returns 1 when it is, 0 on stop. */
+static int load_thread_part(ebpf_source_t *s) {
+  for (;;) {
+    double delay = retry_state_delay(&s->load_retry, s->cfg.retry_interval,
+                                     LOAD_RETRY_CAP);
+    if (wait_event(s, -1, delay) == 1)
+      return 0;
+    int errnum = 0;
+    char err[512] = "";
+    if (load_program(s, &errnum, err, sizeof(err)) == EBPF_OK)
+      break;
+    load_failed(s, errnum, err);
+  }
+  unsigned failed = retry_state_succeeded(&s->load_retry);
+  say(s, 6, "capture on %s: Method \"ebpf\" loaded after %u failed "
+            "attempt%s",
+      s->device, failed, failed == 1 ? "" : "s");
+  pthread_mutex_lock(&s->lock);
+  s->loaded = 1;
+  pthread_mutex_unlock(&s->lock);
+  return 1;
+}
+
+static void *source_thread(void *arg) {
   ebpf_source_t *s = arg;
-  attach_state_t last = ST_NONE;
-  char last_err[512] = "";
+  retry_state_t attach_retry;
+  retry_state_init(&attach_retry);
+  int error_said = 0; /* an ERROR since the last start: say how it ended */
   int ever = 0;
+
+  pthread_mutex_lock(&s->lock);
+  int loaded = s->loaded;
+  pthread_mutex_unlock(&s->lock);
+  if (!loaded && !load_thread_part(s))
+    return NULL;
 
   while (!stopping(s)) {
     int ifindex = s->any ? 0 : (int)if_nametoindex(s->device);
@@ -248,7 +403,7 @@ static void *attach_thread(void *arg) {
     if (s->any || ifindex > 0)
       sock = attach(s, ifindex, &st, err, sizeof(err));
     if (sock < 0) {
-      if (st != last || strcmp(err, last_err) != 0) {
+      if (retry_state_failed(&attach_retry, (int)st, err)) {
         if (st == ST_MISSING)
           say(s, 4, "capture on %s: the interface does not exist (yet); "
                     "waiting for it",
@@ -258,20 +413,23 @@ static void *attach_thread(void *arg) {
               s->device, err, permission_advice);
         else
           say(s, 3, "capture on %s: %s; retrying", s->device, err);
-        last = st;
-        snprintf(last_err, sizeof(last_err), "%s", err);
+        error_said |= st != ST_MISSING;
       }
       if (wait_event(s, -1, s->cfg.retry_interval) == 1)
         break;
       continue;
     }
+    unsigned failed = retry_state_succeeded(&attach_retry);
+    char after[64] = "";
+    if (error_said)
+      snprintf(after, sizeof(after), " after %u failed attempt%s", failed,
+               failed == 1 ? "" : "s");
     say(s, 6, "capture on %s: %s (eBPF socket filter, nothing queued to "
-              "user space)",
-        s->device, ever ? "resumed" : "started");
+              "user space)%s",
+        s->device, ever ? "resumed" : "started", after);
     set_running(s, 1, ever);
     ever = 1;
-    last = ST_NONE;
-    last_err[0] = '\0';
+    error_said = 0;
 
     /* Counting happens in the kernel; this thread only watches the socket:
      * a deleted interface leaves it unbound (ENETDOWN), a downed one keeps
@@ -325,6 +483,7 @@ ebpf_source_t *ebpf_source_start(const ebpf_config_t *cfg,
   s->cfg = *cfg;
   s->wake_fd = -1;
   pthread_mutex_init(&s->lock, NULL);
+  retry_state_init(&s->load_retry);
   s->device = strdup(cfg->device ? cfg->device : "any");
   if (s->cfg.retry_interval <= 0)
     s->cfg.retry_interval = 1;
@@ -333,89 +492,30 @@ ebpf_source_t *ebpf_source_start(const ebpf_config_t *cfg,
     goto fail;
   }
   s->any = strcmp(s->device, "any") == 0;
-
-  /* Without CAP_NET_RAW nothing can be attached: say so before loading. */
-  int probe = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (probe < 0) {
-    if (errno == EPERM || errno == EACCES) {
-      *status = EBPF_NO_PERMISSION;
-      snprintf(err, errlen, "permission denied opening a packet socket: %s",
-               permission_advice);
-    } else {
-      snprintf(err, errlen, "opening a packet socket: %s", strerror(errno));
-    }
-    goto fail;
-  }
-  close(probe);
-
-  libbpf_set_print(on_libbpf_print);
-  pthread_mutex_lock(&libbpf_msg_lock);
-  libbpf_msg[0] = '\0';
-  pthread_mutex_unlock(&libbpf_msg_lock);
-  s->skel = its_count__open();
-  if (s->skel == NULL) {
-    snprintf(err, errlen, "opening the embedded eBPF object: %s",
-             strerror(errno));
-    goto fail;
-  }
-  s->skel->rodata->snaplen = (uint32_t)(cfg->snaplen > 0 ? cfg->snaplen : 65535);
-  s->skel->rodata->frag_ttl_ns =
-      (uint64_t)(cfg->frag_ttl ? cfg->frag_ttl : 60) * 1000000000ULL;
-  if (bpf_map__set_max_entries(s->skel->maps.counters, s->slots.nslots) != 0 ||
-      bpf_map__set_max_entries(s->skel->maps.frags,
-                               (uint32_t)(cfg->frag_slots ? cfg->frag_slots : 4096)) != 0) {
-    snprintf(err, errlen, "sizing the maps failed");
-    goto fail;
-  }
-  int rc = its_count__load(s->skel);
-  if (rc != 0) {
-    int e = rc < 0 ? -rc : errno;
-    if (e == EPERM || e == EACCES) {
-      *status = EBPF_NO_PERMISSION;
-      snprintf(err, errlen, "permission denied loading the eBPF program: %s",
-               permission_advice);
-    } else {
-      pthread_mutex_lock(&libbpf_msg_lock);
-      snprintf(err, errlen, "the kernel refused the eBPF program (%s)%s%s",
-               strerror(e), libbpf_msg[0] ? ": " : "", libbpf_msg);
-      pthread_mutex_unlock(&libbpf_msg_lock);
-    }
-    goto fail;
-  }
-
-  /* The port-to-slot map is written once, through a mapping (array map
-   * elements are 8-byte aligned: a 4-byte value takes 8). */
-  size_t slot_len = EBPF_PORT_SLOT_ENTRIES * 8;
-  void *slot_map = mmap(NULL, slot_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-                        bpf_map__fd(s->skel->maps.port_slot), 0);
-  if (slot_map == MAP_FAILED) {
-    snprintf(err, errlen, "mapping the port map: %s", strerror(errno));
-    goto fail;
-  }
-  for (uint32_t i = 0; i < EBPF_PORT_SLOT_ENTRIES; i++)
-    ((uint32_t *)slot_map)[2 * i] = s->slots.slot_of[i];
-  munmap(slot_map, slot_len);
-  s->counters_len = (size_t)s->slots.nslots * sizeof(ebpf_counter_t);
-  void *cm = mmap(NULL, s->counters_len, PROT_READ, MAP_SHARED,
-                  bpf_map__fd(s->skel->maps.counters), 0);
-  if (cm == MAP_FAILED) {
-    snprintf(err, errlen, "mapping the counters: %s", strerror(errno));
-    goto fail;
-  }
-  s->counters = cm;
-
   s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (s->wake_fd < 0) {
     snprintf(err, errlen, "eventfd: %s", strerror(errno));
     goto fail;
   }
-  rc = pthread_create(&s->thread, NULL, attach_thread, s);
+
+  /* The first attempt here, so that the caller knows at once. */
+  int errnum = 0;
+  *status = load_program(s, &errnum, err, errlen);
+  if (*status != EBPF_OK) {
+    if (!cfg->retry_load)
+      goto fail;
+    load_failed(s, errnum, err);
+  } else {
+    s->loaded = 1; /* no thread yet */
+  }
+
+  int rc = pthread_create(&s->thread, NULL, source_thread, s);
   if (rc != 0) {
+    *status = EBPF_FAILED;
     snprintf(err, errlen, "cannot start a thread: %s", strerror(rc));
     goto fail;
   }
   s->thread_started = 1;
-  *status = EBPF_OK;
   return s;
 
 fail:
@@ -425,10 +525,12 @@ fail:
 
 int ebpf_source_snapshot(ebpf_source_t *s, port_counters_t *dst,
                          capture_stats_t *stats) {
-  ebpf_slots_to_counters(&s->slots, s->counters, dst);
   pthread_mutex_lock(&s->lock);
+  int loaded = s->loaded;
   *stats = s->stats; /* no queue, so nothing is ever dropped */
   pthread_mutex_unlock(&s->lock);
+  if (loaded) /* counters stay mapped until stop */
+    ebpf_slots_to_counters(&s->slots, s->counters, dst);
   return 0;
 }
 

@@ -3,9 +3,12 @@
  * the interface counts every packet where it arrives and queues none to
  * user space; user space only reads the counters (a memory-mapped map).
  * A thread keeps the socket attached: a missing, deleted or re-created
- * interface is retried, with one message per change. Stopping detaches the
- * program and closes every descriptor: nothing is left in the kernel.
- * No collectd types. */
+ * interface is retried, with one message per change. With retry_load, a
+ * program that cannot be loaded (no permission, too few resources, a
+ * kernel that refuses it) is retried by the same thread too, with one
+ * message per distinct error and one when it finally loads. Stopping
+ * detaches the program and closes every descriptor: nothing is left in the
+ * kernel. No collectd types. */
 #ifndef ITS_EBPF_SOURCE_H
 #define ITS_EBPF_SOURCE_H
 
@@ -23,7 +26,10 @@ typedef struct {
   int promisc;
   size_t frag_slots;
   uint32_t frag_ttl;
-  double retry_interval;
+  double retry_interval; /* seconds between attempts to attach (and first
+                            delay between attempts to load) */
+  int retry_load;        /* a program that cannot be loaded is retried
+                            instead of failing the start */
   capture_log_cb_t log;
   void *ud;
 } ebpf_config_t;
@@ -36,15 +42,23 @@ typedef enum {
 
 typedef struct ebpf_source_s ebpf_source_t;
 
-/* Loads the program and starts the attaching thread. On failure returns
- * NULL, sets *status and writes one sentence into err (not logged: the
- * caller decides whether to fall back to libpcap). */
+/* Loads the program and starts the thread. Without cfg->retry_load, a
+ * program that cannot be loaded makes it return NULL with *status and one
+ * sentence in err (not logged: the caller decides whether to fall back to
+ * libpcap). With retry_load it returns the source all the same: *status
+ * and err say why the program is not loaded yet, which is also said
+ * through cfg->log, and the thread keeps trying (after retry_interval, then
+ * twice as long each time, up to a minute or retry_interval if longer).
+ * NULL then means only that the source itself could not be set up (out of
+ * memory or descriptors for the thread). */
 ebpf_source_t *ebpf_source_start(const ebpf_config_t *cfg,
                                  ebpf_status_t *status, char *err,
                                  size_t errlen);
 
 /* Copies the counters into dst (initialised with the same ports, reused
- * between calls). Never blocks on the packet path. */
+ * between calls). Never blocks on the packet path. While the program is
+ * not loaded, dst is left as it is (nothing counted) and stats->running is
+ * 0. */
 int ebpf_source_snapshot(ebpf_source_t *s, port_counters_t *dst,
                          capture_stats_t *stats);
 

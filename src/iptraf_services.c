@@ -617,7 +617,10 @@ static void on_capture_message(void *ud, int severity, const char *msg) {
 }
 
 /* Method "ebpf" / "auto": 1 when the eBPF counter runs, 0 to use libpcap
- * ("auto" that could not load it), -1 on failure of Method "ebpf". */
+ * ("auto" that could not load it), -1 when Method "ebpf" could not even be
+ * set up. A program that cannot be loaded yet is not a failure of Method
+ * "ebpf": the source says so and keeps trying, like libpcap for a missing
+ * interface, and the plugin's other blocks go on. */
 static int start_ebpf(source_t *s) {
   if (s->file != NULL) {
     if (s->method == METHOD_EBPF)
@@ -643,13 +646,14 @@ static int start_ebpf(source_t *s) {
       .frag_slots = (size_t)s->frag_slots,
       .frag_ttl = (uint32_t)s->frag_timeout,
       .retry_interval = s->retry_interval,
+      .retry_load = s->method == METHOD_EBPF,
       .log = on_capture_message,
       .ud = s,
   };
   ebpf_status_t st;
   char err[512];
   s->ebpf = ebpf_source_start(&cfg, &st, err, sizeof(err));
-  if (s->ebpf != NULL) {
+  if (s->ebpf != NULL) { /* Method "ebpf": loaded, or being retried */
     if (s->method == METHOD_AUTO)
       INFO(PLUGIN_NAME ": capture on %s: Method \"auto\" took eBPF", s->path);
     return 1;
@@ -696,6 +700,14 @@ static int start_capture(source_t *s) {
   return s->capture ? 0 : -1;
 }
 
+static int capture_started(const source_t *s) {
+  return s->capture != NULL
+#ifdef ITS_HAVE_EBPF
+         || s->ebpf != NULL
+#endif
+      ;
+}
+
 static int its_init(void) {
   if (config_errors) {
     ERROR(PLUGIN_NAME ": not started: %d configuration error%s (see above)",
@@ -732,9 +744,15 @@ static int its_init(void) {
         ERROR(PLUGIN_NAME ": <Log \"%s\">: out of memory", s->path);
         return -1;
       }
-    } else if (s->capture == NULL && start_capture(s) != 0) {
-      ERROR(PLUGIN_NAME ": <Capture \"%s\">: cannot start", s->path);
-      return -1;
+    } else if (!capture_started(s) && start_capture(s) != 0) {
+      /* Out of memory or threads, not a configuration error: this block
+       * alone stops, the others go on. (What can get better, a capture
+       * that cannot open or a program that cannot load, is retried by the
+       * sources themselves and never fails here.) */
+      ERROR(PLUGIN_NAME ": <Capture \"%s\">: cannot start (see above); "
+                        "this block does nothing, the others go on",
+            s->path);
+      continue;
     }
     char name[DATA_MAX_NAME_LEN * 2];
     snprintf(name, sizeof(name), PLUGIN_NAME "/%s/%s",

@@ -162,6 +162,52 @@ PluginDir "%(plugins)s"
                             "%s-%s.rrd" % (type_, type_instance))
 
 
+def unprivileged_collectd(base, body):
+    """Starts a Collectd in `base`/cd run as nobody, without any capability
+    (no CAP_NET_RAW, CAP_BPF or CAP_SYS_ADMIN), and returns it. `base` must
+    be a directory nobody can enter (tmp_path is not: use tempfile.mkdtemp
+    and chmod it 0755); its working files are made writable by all."""
+    work = os.path.join(base, "cd")
+    cd = Collectd(work, body, rrd=False)
+    for root, dirs, files in os.walk(work):
+        os.chmod(root, 0o777)
+        for f in files:
+            os.chmod(os.path.join(root, f), 0o666)
+    argv = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+            "--inh-caps=-all", "--bounding-set=-all",
+            "/usr/sbin/collectd", "-f", "-C", cd.conf]
+    cd.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               env=cd.env)
+    return cd
+
+
+# The bundled log tests/data/runA-after-rotation-then-runB.log: a <Log> block
+# catching up sends the values of its last block once (see
+# test_log_collectd.test_samples_catch_up_last_block_and_service_names).
+SAMPLE_LOG = "runA-after-rotation-then-runB.log"
+SAMPLE_LOG_LAST = {  # if_octets series: (time, rx, tx)
+    "tcp-80": (1795970946, 4488 + 1226, 804920 + 201256),
+    "tcp-139": (1795970946, 120, 80),
+    "udp-1023": (1795970946, 152, 0),
+}
+
+
+def copy_sample_log(directory, name="tcp_udp_services-eth0.log"):
+    """The bundled sample log copied into `directory`, readable by all."""
+    path = os.path.join(directory, name)
+    shutil.copy(os.path.join(DATA, SAMPLE_LOG), path)
+    os.chmod(path, 0o644)
+    return path
+
+
+def check_sample_log_values(cd, instance, timeout=10):
+    """Waits for the sample log's values in collectd's csv files and checks
+    them: exactly one row per series."""
+    for ti, row in SAMPLE_LOG_LAST.items():
+        rows = cd.wait_rows(instance, "if_octets", ti, 1, timeout=timeout)
+        assert rows == [row], (ti, rows, cd.log())
+
+
 def rrd_lastupdate(path):
     """(time, {ds: value}) from `rrdtool lastupdate`."""
     out = subprocess.run(["rrdtool", "lastupdate", path], check=True,

@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from harness import DATA, REPO, Collectd
+from harness import (DATA, REPO, Collectd, check_sample_log_values, copy_sample_log,
+                     unprivileged_collectd)
 from netns import Netns
 
 TOOL = os.environ.get("ITS_TOOL") or os.path.join(REPO, "iptraf-services-count")
@@ -272,6 +273,34 @@ def test_interface_deleted_and_created_again(tmp_path):
         assert cd.proc.returncode == 0
 
 
+def test_interface_down_at_start_is_waited_for(tmp_path):
+    """An interface that exists but is down when collectd starts: libpcap
+    will not open it ("That device is not up"). Like the eBPF method (and
+    like an interface going down later), a warning once, not an error every
+    time; counting starts when it is up."""
+    pcap = os.path.join(DATA, "real_sample.pcap")
+    once = as_tuples(ground_truth("real_sample"))
+    with Netns() as ns:
+        ns.ip("link", "add", "d0", "type", "veth", "peer", "name", "d0p")
+        for dev in ("d0", "d0p"):
+            ns.ip("link", "set", dev, "mtu", "65535")
+        cd = Collectd(str(tmp_path / "cd"),
+                      capture_cfg("d0", '  Port "0-65535"\n  RetryInterval 0.2\n'),
+                      rrd=False, netns=ns.name)
+        with cd:
+            cd.wait_log("capture on d0: the interface is down")
+            time.sleep(1.5)  # several attempts
+            ns.ip("link", "set", "d0", "up")
+            ns.ip("link", "set", "d0p", "up")
+            cd.wait_log("capture on d0: started")
+            replay(ns, "d0", pcap)
+            assert wait_values(cd, "d0", once) == once
+            log = cd.log()
+            assert log.count("the interface is down") == 1, log
+            assert "not up" not in log, log
+        assert cd.proc.returncode == 0
+
+
 def test_shutdown_under_full_speed_traffic_is_fast(tmp_path):
     with Netns() as ns:
         cd = Collectd(str(tmp_path / "cd"), capture_cfg("lo", '  Port "0-65535"\n'),
@@ -319,6 +348,37 @@ def test_no_capture_permission_is_said_clearly(tmp_path):
         assert cd.proc.poll() is None
     finally:
         cd.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_pcap_without_permission_leaves_the_log_running():
+    """collectd as nobody without capabilities: Method "pcap" cannot open
+    the interface, which is said once (while it is retried), and the <Log>
+    block of the same plugin is read as usual."""
+    import re
+    import shutil
+    import tempfile
+    base = tempfile.mkdtemp(prefix="its-noperm-")
+    try:
+        os.chmod(base, 0o755)
+        log = copy_sample_log(base)
+        body = ('<Plugin iptraf_services>\n <Capture "lo">\n  Method "pcap"\n'
+                '  RetryInterval 0.2\n </Capture>\n <Log "%s">\n </Log>\n</Plugin>\n' % log)
+        cd = unprivileged_collectd(base, body)
+        try:
+            cd.wait_log("capture on lo: permission denied")
+            check_sample_log_values(cd, "eth0")
+            time.sleep(3)  # several attempts meanwhile
+            text = cd.log()
+            assert text.count("permission denied") == 1, text
+            assert "CAP_NET_RAW" in text
+            assert "not started" not in text and "will be unloaded" not in text, text
+            assert not [s for s in cd.series("lo")
+                        if re.match(r"if_(octets|packets)-(tcp|udp)-\d+$", s)]
+            assert cd.proc.poll() is None
+        finally:
+            cd.stop()
+    finally:
         shutil.rmtree(base, ignore_errors=True)
 
 

@@ -15,7 +15,8 @@ import time
 
 import pytest
 
-from harness import DATA, REPO, Collectd
+from harness import (DATA, REPO, Collectd, check_sample_log_values, copy_sample_log,
+                     unprivileged_collectd)
 from netns import Netns
 from test_capture import (TOOL, add_veth, as_tuples, ground_truth, replay,
                           table, wait_values)
@@ -367,6 +368,92 @@ def test_no_permission_is_said_clearly(tmp_path, ebpf_ok):
     finally:
         cd.stop()
         shutil.rmtree(base, ignore_errors=True)
+
+
+PORT_SERIES = re.compile(r"if_(octets|packets)-(tcp|udp)-\d+$")
+
+
+def capture_and_log(dev, method, log, extra=""):
+    """A <Capture> and a <Log> in one plugin. The <Capture> comes first: a
+    failing init unloads the plugin, and collectd only drops the read
+    callbacks registered before the failure under the plugin's own name."""
+    return ('<Plugin iptraf_services>\n <Capture "%s">\n  Method "%s"\n%s </Capture>\n'
+            ' <Log "%s">\n </Log>\n</Plugin>\n' % (dev, method, extra, log))
+
+
+def port_series(cd, instance):
+    return {s for s in cd.series(instance) if PORT_SERIES.match(s)}
+
+
+def test_ebpf_without_permission_leaves_the_log_running(ebpf_ok):
+    """collectd as nobody without capabilities: Method "ebpf" cannot load,
+    which is said once (while it is retried), and the <Log> block of the
+    same plugin is read as usual."""
+    base = tempfile.mkdtemp(prefix="its-noperm-")
+    try:
+        os.chmod(base, 0o755)
+        log = copy_sample_log(base)
+        cd = unprivileged_collectd(base, capture_and_log("lo", "ebpf", log,
+                                                         "  RetryInterval 0.2\n"))
+        try:
+            cd.wait_log('capture on lo: Method "ebpf": permission denied')
+            check_sample_log_values(cd, "eth0")
+            time.sleep(3)  # several attempts meanwhile
+            text = cd.log()
+            assert text.count("permission denied") == 1, text
+            assert "not started" not in text and "will be unloaded" not in text, text
+            assert "CAP_BPF" in text and "CAP_NET_RAW" in text
+            assert port_series(cd, "lo") == set()  # nothing made up
+            assert cd.proc.poll() is None
+        finally:
+            cd.stop()
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_ebpf_that_cannot_load_leaves_the_log_running_and_loads_later(tmp_path, ebpf_ok):
+    """A failure that goes away while collectd runs, for root: too few file
+    descriptors (RLIMIT_NOFILE) to load a second program. Each loaded
+    capture holds 9 descriptors (its BTF, five maps, the program, a wake-up
+    eventfd, the socket) and loading needs 7 at once. With a soft limit of
+    18: 3 standard + 9 for <Capture "lo"> + the eventfd of <Capture "v0">
+    (+ the log file once read) leave 4 to 6, so "v0" cannot load, yet one
+    write thread always finds one. The limit is then raised from outside, as
+    an administrator would, and the next attempt loads the program.
+
+    "lo" loads first on purpose: libbpf probes the kernel's features once
+    per process and remembers a probe that failed for lack of descriptors as
+    a missing feature; "lo" makes those probes with descriptors to spare."""
+    log = copy_sample_log(str(tmp_path))
+    expected = as_tuples(ground_truth("real_sample", 1023))
+    body = ('<Plugin iptraf_services>\n <Capture "lo">\n  Method "ebpf"\n </Capture>\n'
+            ' <Capture "v0">\n  Method "ebpf"\n  RetryInterval 1\n </Capture>\n'
+            ' <Log "%s">\n </Log>\n</Plugin>\n' % log)
+    with Netns() as ns:
+        add_veth(ns, "v0")
+        cd = Collectd(str(tmp_path / "cd"), body, rrd=False, netns=ns.name,
+                      extra="WriteThreads 1",
+                      wrapper=["prlimit", "--nofile=18:4096", "--"])
+        with cd:
+            cd.wait_log('capture on v0: Method "ebpf": ')
+            check_sample_log_values(cd, "eth0")
+            cd.wait_log("capture on lo: started (eBPF")
+            time.sleep(3)  # attempts after 1 s and 3 s
+            text = cd.log()
+            assert text.count('Method "ebpf": ') == 1, text
+            assert "Too many open files" in text, text
+            assert "will be unloaded" not in text, text
+            assert port_series(cd, "v0") == set()  # nothing made up
+            subprocess.run(["prlimit", "--pid", str(cd.proc.pid), "--nofile=4096:4096"],
+                           check=True)
+            cd.wait_log('capture on v0: Method "ebpf" loaded after', timeout=20)
+            cd.wait_log("capture on v0: started (eBPF")
+            replay(ns, "v0", os.path.join(DATA, "real_sample.pcap"))
+            assert wait_values(cd, "v0", expected) == expected
+            text = cd.log()
+            assert text.count('Method "ebpf": ') == 1, text
+            assert re.search(r'Method "ebpf" loaded after [2-9] failed attempts', text), text
+        assert cd.proc.returncode == 0
 
 
 @pytest.mark.parametrize("body,expect", [

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -50,11 +51,17 @@ static const char *what(const capture_source_t *s) {
 typedef struct {
   port_counters_t *c;
   int dlt;
+  uint64_t seen;         /* frames handed to on_packet by this handle */
+  int cut;               /* count only frames stamped up to `cutoff` */
+  struct timeval cutoff;
 } dispatch_ctx_t;
 
 static void on_packet(u_char *user, const struct pcap_pkthdr *h,
                       const u_char *bytes) {
   dispatch_ctx_t *ctx = (dispatch_ctx_t *)user;
+  ctx->seen++;
+  if (ctx->cut && timercmp(&h->ts, &ctx->cutoff, >))
+    return;
   port_counters_count(ctx->c, ctx->dlt, bytes, h->caplen,
                       (uint32_t)h->ts.tv_sec);
 }
@@ -144,6 +151,56 @@ static int check_interface(capture_source_t *s) {
   return 0;
 }
 
+/* Longest wait for the kernel to hand over what it already delivered: it
+ * passes a partly filled TPACKET_V3 block to user space when the block's
+ * timeout (the handle's, 100 ms) has run out once after the block was
+ * opened, so within two timeouts. */
+#define DRAIN_MS 250
+
+static double mono_now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* The device went away, or the name now means another device or none: read
+ * what the kernel delivered to the handle before it is closed. libpcap sees
+ * a partly filled block only once the kernel retires it, so closing at once
+ * lost the last tens of milliseconds of traffic before every deletion or
+ * rename. Frames stamped after the change was noticed arrived on the device
+ * under its new name and are not counted. Stops early once every frame the
+ * kernel accepted has been read. Returns non-zero on stop. */
+static int drain_before_close(capture_source_t *s, pcap_t *p,
+                              dispatch_ctx_t *ctx) {
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  ctx->cutoff.tv_sec = now.tv_sec;
+  ctx->cutoff.tv_usec = now.tv_nsec / 1000;
+  ctx->cut = 1;
+  double end = mono_now() + DRAIN_MS / 1000.0;
+  for (;;) {
+    struct pcap_stat ps;
+    if (pcap_stats(p, &ps) == 0 && ps.ps_recv >= ps.ps_drop &&
+        ctx->seen >= (uint64_t)(ps.ps_recv - ps.ps_drop))
+      return 0; /* all the ring held */
+    if (mono_now() >= end)
+      return 0;
+    int n = pcap_dispatch(p, -1, on_packet, (u_char *)ctx);
+    pthread_mutex_lock(&s->lock);
+    serve_snapshot(s, p);
+    int stop = s->stop;
+    pthread_mutex_unlock(&s->lock);
+    if (stop)
+      return 1;
+    if (n < 0 && n != PCAP_ERROR_BREAK) {
+      /* "The interface disappeared" again, after libpcap's 1 ms poll; an
+       * error that comes back at once must not spin. */
+      struct timespec ms = {0, 1000000};
+      nanosleep(&ms, NULL);
+    }
+  }
+}
+
 static pcap_t *open_handle(capture_source_t *s, capture_status_t *st,
                            char *err, size_t errlen) {
   if (s->file)
@@ -231,7 +288,7 @@ static void *capture_thread(void *arg) {
     stop = s->stop;
     pthread_mutex_unlock(&s->lock);
 
-    dispatch_ctx_t ctx = {&s->live, pcap_datalink(p)};
+    dispatch_ctx_t ctx = {.c = &s->live, .dlt = pcap_datalink(p)};
     int reopen = 0;
     while (!stop) {
       int n = pcap_dispatch(p, -1, on_packet, (u_char *)&ctx);
@@ -255,6 +312,8 @@ static void *capture_thread(void *arg) {
       if (n == 0 && s->file)
         break; /* end of file */
     }
+    if (reopen && !stop && !s->file)
+      stop = drain_before_close(s, p, &ctx);
 
     pthread_mutex_lock(&s->lock);
     update_kernel_stats(s, p, 1);

@@ -6,6 +6,8 @@
 #include <net/if_arp.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
@@ -45,6 +47,7 @@ struct ebpf_source_s {
   const volatile ebpf_counter_t *counters;
   size_t counters_len;
   int wake_fd;
+  int link_fd; /* link events (rtnetlink), or -1: then RetryInterval polls */
   pthread_t thread;
   int thread_started;
 
@@ -103,6 +106,8 @@ static void free_source(ebpf_source_t *s) {
   ebpf_slots_free(&s->slots);
   if (s->wake_fd >= 0)
     close(s->wake_fd);
+  if (s->link_fd >= 0)
+    close(s->link_fd);
   free(s->device);
   pthread_mutex_destroy(&s->lock);
   free(s);
@@ -115,16 +120,52 @@ static int stopping(ebpf_source_t *s) {
   return stop;
 }
 
-/* Waits up to `seconds` (forever if < 0) for the stop signal, or for an
- * error on `sock` (>= 0). Returns 1 on stop, 2 on a socket event. */
+/* A socket told of every interface's changes. The watcher looked at the
+ * name only when its socket reported an error (the interface went down,
+ * while it still had its name) or every RetryInterval, so an interface
+ * renamed and brought up again in between had its new name's traffic
+ * counted under the old one until then (a fifth of a second at
+ * RetryInterval 0.2). */
+static int open_link_events(void) {
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                  NETLINK_ROUTE);
+  if (fd < 0)
+    return -1;
+  struct sockaddr_nl a = {.nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK};
+  if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/* The events only wake the watcher, which then looks for itself. */
+static void drain_link_events(int fd) {
+  char buf[8192];
+  for (;;) {
+    ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    if (n > 0 || (n < 0 && errno == ENOBUFS)) /* overrun: looked at anyway */
+      continue;
+    break;
+  }
+}
+
+/* Waits up to `seconds` (< 0: for ever): 1 on stop, 2 when `sock` has an
+ * error to report, 3 when some interface changed (only while attached, to
+ * `sock`), 0 otherwise. */
 static int wait_event(ebpf_source_t *s, int sock, double seconds) {
-  struct pollfd p[2] = {{.fd = s->wake_fd, .events = POLLIN},
-                        {.fd = sock, .events = 0}};
-  int rc = poll(p, sock >= 0 ? 2 : 1, seconds < 0 ? -1 : (int)(seconds * 1000));
+  struct pollfd p[3] = {{.fd = s->wake_fd, .events = POLLIN},
+                        {.fd = sock, .events = 0},
+                        {.fd = s->link_fd, .events = POLLIN}};
+  int rc = poll(p, sock >= 0 ? 3 : 1, seconds < 0 ? -1 : (int)(seconds * 1000));
   if (stopping(s))
     return 1;
   if (rc > 0 && sock >= 0 && p[1].revents)
     return 2;
+  if (rc > 0 && sock >= 0 && p[2].revents) {
+    drain_link_events(s->link_fd);
+    return 3;
+  }
   return 0;
 }
 
@@ -452,6 +493,8 @@ static void *source_thread(void *arg) {
             s->device, now > 0 ? " and created again" : "");
         break;
       }
+      if (ev == 3)
+        continue; /* a link event: the name is all it is looked for */
       int up = interface_up(s->device);
       if (!up && !down_said) {
         say(s, 4, "capture on %s: the interface is down; counting resumes "
@@ -482,6 +525,7 @@ ebpf_source_t *ebpf_source_start(const ebpf_config_t *cfg,
   }
   s->cfg = *cfg;
   s->wake_fd = -1;
+  s->link_fd = -1;
   pthread_mutex_init(&s->lock, NULL);
   retry_state_init(&s->load_retry);
   s->device = strdup(cfg->device ? cfg->device : "any");
@@ -509,6 +553,8 @@ ebpf_source_t *ebpf_source_start(const ebpf_config_t *cfg,
     s->loaded = 1; /* no thread yet */
   }
 
+  if (!s->any)
+    s->link_fd = open_link_events(); /* poll() skips a negative fd */
   int rc = pthread_create(&s->thread, NULL, source_thread, s);
   if (rc != 0) {
     *status = EBPF_FAILED;

@@ -104,6 +104,10 @@ def test_verifier_accepts_the_program(vm):
             "eBPF on 6.1 (%s):\n%s" % (case, err))
         if dev:
             assert "counting on %s with eBPF" % dev in err
+        # Seen from the outside while it counted: loaded, and JIT-compiled.
+        shown = text(vm, case + " bpftool")
+        assert re.search(r"socket_filter\s+name its_count", shown), shown
+        assert re.search(r"jited \d+B", shown), shown
 
 
 def ip_packets(family, l4_len):

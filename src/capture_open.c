@@ -5,10 +5,14 @@
 
 #include "packet_decode.h"
 
+/* Protocol numbers, not names: libpcap looks "\\tcp" up in /etc/protocols,
+ * and where that file is missing (no netbase: minimal containers, an
+ * initramfs) libpcap 1.10 compiles "ip proto \\tcp" silently as "ip proto
+ * 0", and every IPv4 TCP/UDP packet is filtered out. Same program. */
 const char *const CAPTURE_DEFAULT_FILTER =
-    "ip proto \\tcp or ip proto \\udp or ip6 or vlan";
+    "ip proto 6 or ip proto 17 or ip6 or vlan";
 const char *const CAPTURE_DEFAULT_FILTER_NO_VLAN =
-    "ip proto \\tcp or ip proto \\udp or ip6";
+    "ip proto 6 or ip proto 17 or ip6";
 
 static capture_status_t set_filter(pcap_t *p, const char *filter, char *err,
                                    size_t errlen) {

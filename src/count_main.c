@@ -1,8 +1,10 @@
 /* iptraf-services-count: what would the plugin report? The same decoder and
- * counting core as the plugin, on a capture file, a live interface or an
+ * counting core as the plugin, on a capture file, a live interface (with
+ * libpcap, or with the plugin's in-kernel eBPF counter: -m ebpf) or an
  * iptraf log. Prints "proto port dir packets bytes" (bytes are IP bytes). */
 #include <errno.h>
 #include <getopt.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,9 @@
 #include <unistd.h>
 
 #include "capture_open.h"
+#ifdef ITS_HAVE_EBPF
+#include "ebpf_source.h"
+#endif
 #include "log_source.h"
 #include "port_counters.h"
 #include "portspec.h"
@@ -19,15 +24,24 @@
 static void usage(FILE *f) {
   fprintf(f,
           "usage: iptraf-services-count [-p PORTSPEC]... (-r FILE.pcap | -i "
-          "IFACE -t SECONDS | -l IPTRAF.LOG)\n"
+          "IFACE -t SECONDS [-m pcap|ebpf] | -l IPTRAF.LOG)\n"
           "  -p PORTSPEC  tcp/N, udp/N, N, tcp/N-M, tcp/NAME (repeatable;\n"
           "               default tcp/0-1023 and udp/0-1023)\n"
           "  -r FILE      count a capture file\n"
           "  -i IFACE     capture live on IFACE (or \"any\") for -t SECONDS\n"
-          "  -B MIB       live capture ring size (default 32)\n"
+          "               (SIGINT or SIGTERM ends it early, with the table)\n"
+          "  -m METHOD    live counting method: pcap (libpcap, the default) or\n"
+          "               ebpf (the plugin's in-kernel counter%s)\n"
+          "  -B MIB       libpcap capture ring size (default 32)\n"
           "  -l LOG       report an iptraf service-monitor log's totals\n"
           "Prints proto, port, dir (in/out), packets, bytes (IP bytes), one\n"
-          "row per (protocol, port, direction) with traffic.\n");
+          "row per (protocol, port, direction) with traffic.\n",
+#ifdef ITS_HAVE_EBPF
+          ""
+#else
+          "; not in this build"
+#endif
+  );
 }
 
 typedef struct {
@@ -123,7 +137,21 @@ static void rows_from_counters(const port_counters_t *c) {
   }
 }
 
-static void summary(const port_counters_t *c) {
+static void summary(const port_counters_t *c, int ebpf) {
+  if (ebpf) {
+    /* The in-kernel counter keeps no frame totals (it drops what libpcap's
+     * default filter would not deliver before counting anything). */
+    fprintf(stderr,
+            "eBPF: no frame totals; TCP/UDP on no monitored port: tcp %llu, "
+            "udp %llu packets; fragments without their first fragment %llu "
+            "packets (%llu bytes); malformed %llu\n",
+            (unsigned long long)c->other[0].packets,
+            (unsigned long long)c->other[1].packets,
+            (unsigned long long)c->frag_unattributed.packets,
+            (unsigned long long)c->frag_unattributed.bytes,
+            (unsigned long long)c->malformed.packets);
+    return;
+  }
   fprintf(stderr,
           "frames %llu; not IP %llu; IP not TCP/UDP %llu; TCP/UDP on no "
           "monitored port: tcp %llu, udp %llu packets; fragments without "
@@ -173,10 +201,21 @@ static void on_signal(int sig) {
   interrupted = 1;
 }
 
+/* Both live methods capture (or decode) this much of each packet: the
+ * same counts, malformed ones included. */
+#define LIVE_SNAPLEN 128
+
+static double since(const struct timespec *start) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (double)(now.tv_sec - start->tv_sec) +
+         (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
 static int count_live(const char *iface, double seconds, int buffer_mib,
                       port_counters_t *c) {
   capture_opts_t o = {.device = iface,
-                      .snaplen = 128,
+                      .snaplen = LIVE_SNAPLEN,
                       .buffer_bytes = buffer_mib * 1024 * 1024,
                       .timeout_ms = 100,
                       .promisc = 0,
@@ -191,11 +230,11 @@ static int count_live(const char *iface, double seconds, int buffer_mib,
                 : "");
     return 2;
   }
-  signal(SIGINT, on_signal);
-  signal(SIGTERM, on_signal);
   pcap_ctx_t ctx = {c, pcap_datalink(p)};
-  struct timespec start, now;
+  struct timespec start;
   clock_gettime(CLOCK_MONOTONIC, &start);
+  fprintf(stderr, "iptraf-services-count: counting on %s with libpcap\n",
+          iface);
   /* Non-blocking reads with a short sleep keep the deadline exact. */
   pcap_setnonblock(p, 1, err);
   for (;;) {
@@ -204,10 +243,7 @@ static int count_live(const char *iface, double seconds, int buffer_mib,
       fprintf(stderr, "iptraf-services-count: %s: %s\n", iface, pcap_geterr(p));
       break;
     }
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    double el = (double)(now.tv_sec - start.tv_sec) +
-                (double)(now.tv_nsec - start.tv_nsec) / 1e9;
-    if (el >= seconds || interrupted)
+    if (since(&start) >= seconds || interrupted)
       break;
     if (n == 0)
       usleep(2000);
@@ -222,6 +258,71 @@ static int count_live(const char *iface, double seconds, int buffer_mib,
   pcap_close(p);
   return 0;
 }
+
+#ifdef ITS_HAVE_EBPF
+static void on_ebpf_message(void *ud, int sev, const char *msg) {
+  (void)ud;
+  if (sev <= 4)
+    fprintf(stderr, "iptraf-services-count: %s\n", msg);
+}
+
+/* -m ebpf: the plugin's in-kernel counter (src/ebpf_source.c), read once at
+ * the end. The deadline starts when the program is attached. */
+static int count_live_ebpf(const char *iface, double seconds,
+                           const port_set_t *ports, port_counters_t *c) {
+  ebpf_config_t cfg = {.device = iface,
+                       .ports = ports,
+                       .snaplen = LIVE_SNAPLEN,
+                       .promisc = 0,
+                       .frag_slots = 4096,
+                       .frag_ttl = 60,
+                       .retry_interval = 0.2,
+                       .log = on_ebpf_message,
+                       .ud = NULL};
+  /* The plugin waits for a missing interface; a one-shot count does not. */
+  if (strcmp(iface, "any") != 0 && if_nametoindex(iface) == 0) {
+    fprintf(stderr, "iptraf-services-count: %s: no such interface\n", iface);
+    return 2;
+  }
+  ebpf_status_t st;
+  char err[512];
+  ebpf_source_t *s = ebpf_source_start(&cfg, &st, err, sizeof(err));
+  if (s == NULL) {
+    fprintf(stderr, "iptraf-services-count: %s: eBPF: %s\n", iface, err);
+    char log[8192];
+    if (ebpf_source_load_log(log, sizeof(log)) > 0)
+      fprintf(stderr, "iptraf-services-count: the verifier's log (end):\n%s",
+              log);
+    return 2;
+  }
+  /* The program is attached by the source's thread: wait for it (its
+   * failures are reported through on_ebpf_message). */
+  capture_stats_t stats;
+  struct timespec start;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  for (;;) {
+    ebpf_source_snapshot(s, c, &stats);
+    if (stats.running || interrupted || since(&start) >= 5)
+      break;
+    usleep(10000);
+  }
+  if (!stats.running) {
+    fprintf(stderr, "iptraf-services-count: %s: eBPF: the program could not "
+                    "be attached to the interface\n",
+            iface);
+    ebpf_source_stop(s);
+    return 2;
+  }
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  fprintf(stderr, "iptraf-services-count: counting on %s with eBPF\n", iface);
+  while (since(&start) < seconds && !interrupted)
+    usleep(2000);
+  /* Nothing is queued: the counters are complete once read. */
+  ebpf_source_snapshot(s, c, &stats);
+  ebpf_source_stop(s);
+  return 0;
+}
+#endif
 
 static void on_log_value(void *ud, const its_value_t *v) {
   (void)ud;
@@ -277,12 +378,13 @@ int main(int argc, char **argv) {
   double seconds = -1;
   int buffer_mib = 32;
   int have_ports = 0;
+  int ebpf = 0;
   port_set_t *ports = calloc(1, sizeof(*ports));
   services_t *svc = services_new();
   services_load_system(svc);
 
   int opt, rc = 0;
-  while (rc == 0 && (opt = getopt(argc, argv, "p:r:i:t:l:B:h")) != -1) {
+  while (rc == 0 && (opt = getopt(argc, argv, "p:r:i:t:l:B:m:h")) != -1) {
     char err[256];
     switch (opt) {
     case 'p':
@@ -311,6 +413,25 @@ int main(int argc, char **argv) {
         rc = 2;
       }
       break;
+    case 'm':
+      if (strcmp(optarg, "pcap") == 0) {
+        ebpf = 0;
+      } else if (strcmp(optarg, "ebpf") == 0) {
+#ifdef ITS_HAVE_EBPF
+        ebpf = 1;
+#else
+        fprintf(stderr, "iptraf-services-count: -m ebpf: this build has no "
+                        "eBPF method (configure found no clang BPF target, "
+                        "bpftool or libbpf)\n");
+        rc = 2;
+#endif
+      } else {
+        fprintf(stderr, "iptraf-services-count: -m %s: the methods are pcap "
+                        "and ebpf\n",
+                optarg);
+        rc = 2;
+      }
+      break;
     case 'h':
       usage(stdout);
       rc = -1;
@@ -323,6 +444,11 @@ int main(int argc, char **argv) {
   if (rc == 0 && (optind != argc || (!!file + !!iface + !!logpath) != 1 ||
                   (iface && seconds <= 0))) {
     usage(stderr);
+    rc = 2;
+  }
+  if (rc == 0 && ebpf && !iface) {
+    fprintf(stderr, "iptraf-services-count: -m ebpf counts live only (-i); "
+                    "files and logs are read in user space\n");
     rc = 2;
   }
   if (rc != 0) {
@@ -343,11 +469,21 @@ int main(int argc, char **argv) {
       fprintf(stderr, "iptraf-services-count: out of memory\n");
       return 2;
     }
-    rc = file ? count_file(file, &c) : count_live(iface, seconds, buffer_mib, &c);
+    if (iface) { /* live: a signal ends the count, the table is printed */
+      signal(SIGINT, on_signal);
+      signal(SIGTERM, on_signal);
+    }
+    if (file)
+      rc = count_file(file, &c);
+#ifdef ITS_HAVE_EBPF
+    else if (ebpf)
+      rc = count_live_ebpf(iface, seconds, ports, &c);
+#endif
+    else
+      rc = count_live(iface, seconds, buffer_mib, &c);
     if (rc == 0) {
-
       rows_from_counters(&c);
-      summary(&c);
+      summary(&c, ebpf);
     }
     port_counters_destroy(&c);
   }

@@ -20,8 +20,10 @@
  * more. Port lookups are array maps (inlined by the JIT); counters are
  * shared with atomic adds; fragments go through a small LRU hash.
  *
- * Kernel: socket filters, array/LRU maps, bounded loops and BPF_F_MMAPABLE
- * arrays; all in Linux 5.5 and later (tested on 6.18; Debian 12 has 6.1). */
+ * Kernel: socket filters, array/LRU maps, bounded loops, BPF_F_MMAPABLE
+ * arrays and global functions with pointer arguments (decode_ipv4/6): Linux
+ * 5.12 and later. Tested on 6.18, and on Debian 12's 6.1 in a virtual
+ * machine (tests/kernel61). */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>

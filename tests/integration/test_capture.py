@@ -3,8 +3,10 @@ and inside a real collectd on a capture file and live in network namespaces
 (replayed captures, real clients and servers, interfaces deleted and
 created again)."""
 import os
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -228,6 +230,42 @@ for i in range(3):
             assert expected[("tcp", 80)][3] > 3 * 300000
             assert wait_values(cd, "lo", expected) == expected
         srv.kill()
+
+
+def test_live_default_filter_needs_no_etc_protocols():
+    """Without /etc/protocols (no netbase: minimal containers, an initramfs)
+    libpcap compiles a protocol name such as "\\tcp" silently as protocol 0;
+    the default filter gives numbers, so IPv4 TCP and UDP are still counted.
+    Run in a mount namespace whose /etc is empty."""
+    script = r'''
+mount -t tmpfs none /etc
+ip link set lo up
+"$1" -p udp/9 -i lo -t 30 >"$2/out" 2>"$2/err" &
+tool=$!
+i=0
+while ! grep -q "counting on" "$2/err" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+/usr/bin/python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for n in (0, 100, 1000):
+    s.sendto(b"x" * n, ("127.0.0.1", 9))
+'
+sleep 0.5
+kill -INT $tool
+wait $tool
+'''
+    work = tempfile.mkdtemp(prefix="its-noprotocols-")
+    try:
+        r = subprocess.run(["unshare", "-m", "-n", "sh", "-c", script, "sh", TOOL, work],
+                           capture_output=True, text=True, timeout=60)
+        with open(os.path.join(work, "out")) as f:
+            out = f.read()
+        with open(os.path.join(work, "err")) as f:
+            err = f.read()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    assert r.returncode == 0, r.stderr + err
+    assert table(out) == [("udp", "9", "in", "3", str(3 * 28 + 1100))], out + err
 
 
 def add_veth(ns, name):

@@ -477,3 +477,63 @@ def test_method_config_errors(tmp_path, body, expect):
         cd.wait_log("iptraf_services: not started")
     finally:
         cd.stop()
+
+
+def _start_tool(ns, method, dev, *ports):
+    """The tool counting live with `method`; returns once it counts."""
+    p = ns.popen([TOOL, "-m", method, "-i", dev, "-t", "60"] + list(ports),
+                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = p.stderr.readline()
+    assert "counting on %s with %s" % (dev, "eBPF" if method == "ebpf" else "libpcap") in line, (
+        line + p.stderr.read())
+    return p
+
+
+def _stop_tool(p):
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=20)
+    assert p.returncode == 0, err
+    return table(out), err
+
+
+@pytest.mark.parametrize("dev", ["lo", "v0p"])
+def test_tool_method_ebpf_equals_pcap_and_ground_truth(ebpf_ok, dev):
+    """iptraf-services-count -m ebpf: the plugin's in-kernel counter, the
+    same table as -m pcap and as the ground truth; SIGINT ends both."""
+    want = []
+    with open(os.path.join(DATA, "synth_sample.reasm.tsv")) as f:
+        next(f)
+        for line in f:
+            proto, port, d, packets, _fb, ipbytes = line.split()
+            if int(port) <= 1023:
+                want.append((proto, port, d, packets, ipbytes))
+    with Netns() as ns:
+        if dev != "lo":
+            add_veth(ns, "v0")
+        e = _start_tool(ns, "ebpf", dev)
+        p = _start_tool(ns, "pcap", dev)
+        replay(ns, "v0" if dev != "lo" else "lo", os.path.join(DATA, "synth_sample.pcap"))
+        time.sleep(0.5)
+        (te, erre), (tp, errp) = _stop_tool(e), _stop_tool(p)
+    assert te == want
+    assert tp == want
+    tail = re.compile(r"TCP/UDP on no monitored port: .*")
+    assert erre.startswith("eBPF: no frame totals") or "\neBPF: no frame totals" in erre
+    assert tail.search(erre).group(0) == tail.search(errp).group(0)
+
+
+def test_tool_method_errors(ebpf_ok):
+    r = subprocess.run([TOOL, "-m", "xdp", "-i", "lo", "-t", "1"], capture_output=True, text=True)
+    assert r.returncode == 2 and "the methods are pcap and ebpf" in r.stderr
+    r = subprocess.run([TOOL, "-m", "ebpf", "-r", os.path.join(DATA, "synth_sample.pcap")],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "-m ebpf counts live only" in r.stderr
+    r = subprocess.run([TOOL, "-m", "ebpf", "-i", "nonexistent0", "-t", "1"],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "nonexistent0: no such interface" in r.stderr
+    unpriv = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                             "--inh-caps=-all", "--bounding-set=-all",
+                             TOOL, "-m", "ebpf", "-i", "lo", "-t", "1"],
+                            capture_output=True, text=True)
+    assert unpriv.returncode == 2 and "permission denied" in unpriv.stderr, unpriv.stderr
+    assert "CAP_BPF" in unpriv.stderr and "RLIMIT_MEMLOCK" not in unpriv.stderr

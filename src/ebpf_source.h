@@ -55,7 +55,8 @@ ebpf_source_t *ebpf_source_start(const ebpf_config_t *cfg,
                                  ebpf_status_t *status, char *err,
                                  size_t errlen);
 
-/* After ebpf_source_start() failed because the kernel refused the program:
+/* After ebpf_source_start() failed, in the same thread, because the kernel
+ * refused the program:
  * the end of the verifier's log (up to 8 KiB, as libbpf reported it), or ""
  * when there was none. Returns its length. */
 size_t ebpf_source_load_log(char *buf, size_t len);

@@ -161,19 +161,31 @@ static time_t value_interval(const log_source_t *s) {
   return s->cfg.default_interval > 0 ? s->cfg.default_interval : 10;
 }
 
+/* Is the series one the Port filter selects? */
+static int selected(const log_source_t *s, const series_t *sr) {
+  return s->cfg.ports == NULL ||
+         (sr->port >= 0 &&
+          port_set_has(s->cfg.ports, sr->proto, (unsigned)sr->port));
+}
+
+/* Was a block of this time dispatched by a previous collectd? */
+static int already_dispatched(const log_source_t *s, time_t t) {
+  return s->cfg.dispatched_until > 0 && t <= s->cfg.dispatched_until;
+}
+
 /* Emits one series' continuous totals at `t`, unless that would not be
  * after its previous value (a block in the same second, or the clock stepped
  * back): then its counts go out with its next value. */
 static void emit_series(log_source_t *s, series_t *sr, time_t t) {
-  if (s->cfg.ports &&
-      (sr->port < 0 || !port_set_has(s->cfg.ports, sr->proto, (unsigned)sr->port)))
+  if (!selected(s, sr))
     return;
-  if (s->cfg.dispatched_until > 0 && t <= s->cfg.dispatched_until) {
-    /* A previous collectd dispatched it (the rrdtool plugin would reject
-     * it again, one error per file): on as if emitted. */
+  if (already_dispatched(s, t)) {
+    /* The rrdtool plugin would reject it again, one error per file: on as
+     * if emitted. (A replay counted it with its block, see apply_block.) */
     if ((int64_t)t > sr->emitted_time)
       sr->emitted_time = (int64_t)t;
-    s->stats.values_already_dispatched++;
+    if (!s->replaying)
+      s->stats.values_already_dispatched++;
     return;
   }
   if ((int64_t)t <= sr->emitted_time) {
@@ -297,6 +309,10 @@ static void apply_block(log_source_t *s, const log_block_t *b) {
     uint64_t total[SERIES_NCOUNTERS];
     series_update(s->series, sr, raw, total);
     sr->block_time = (int64_t)b->generated;
+    /* A replay would send each of this block's values: count them here,
+     * as several such blocks pass in one read. */
+    if (s->replaying && already_dispatched(s, b->generated) && selected(s, sr))
+      s->stats.values_already_dispatched++;
     if (!sr->touched) {
       sr->touched = 1;
       *s->touched_tail = sr;
@@ -312,8 +328,7 @@ static void apply_block(log_source_t *s, const log_block_t *b) {
   /* Replay pauses after each block, so that a series has one value per
    * read; blocks dispatched by a previous collectd send nothing, and are
    * passed in one go. */
-  if (s->replaying && (s->cfg.dispatched_until == 0 ||
-                      b->generated > s->cfg.dispatched_until))
+  if (s->replaying && !already_dispatched(s, b->generated))
     s->pause = 1;
 }
 

@@ -62,7 +62,9 @@ int log_source_read(log_source_t *s, time_t now);
 typedef struct {
   uint64_t lines, bad_lines, blocks, blocks_cut, blocks_skipped_old, restarts;
   uint64_t bytes;
-  /* values not emitted because dispatched_until covers their block */
+  /* values (a series in a block) not emitted because dispatched_until
+   * covers their block: those the catch-up, a replay or a live read would
+   * have emitted */
   uint64_t values_already_dispatched;
 } log_source_stats_t;
 void log_source_get_stats(const log_source_t *s, log_source_stats_t *st);

@@ -691,6 +691,8 @@ static char *state_file_path(void) {
   const char *base = global_option_get("BaseDir");
   if (base == NULL || base[0] == '\0')
     base = FALLBACK_BASEDIR;
+  if (base[0] != '/') /* collectd has made BaseDir its working directory */
+    return strdup(name);
   size_t blen = strlen(base);
   while (blen > 1 && base[blen - 1] == '/')
     blen--;

@@ -6,8 +6,11 @@
  *  - plugin_log: formats every message (so format/argument mistakes are
  *    exercised under the sanitizers) and prints it when FUZZ_VERBOSE is set.
  *  - plugin_dispatch_values: checks the value list lightly, then drops it.
- *  - sstrncpy, cdtime, plugin_get_interval (10 s), hostname_g, interval_g. */
+ *  - sstrncpy, cdtime, plugin_get_interval (10 s), hostname_g, interval_g.
+ *  - global_option_get: BaseDir is $FUZZ_BASEDIR, or unset (NULL), like
+ *    every other option. */
 #include "collectd/core/daemon/collectd.h"
+#include "collectd/core/daemon/configfile.h"
 #include "collectd/core/daemon/plugin.h"
 #include "collectd/core/utils/common/common.h"
 
@@ -97,6 +100,12 @@ cdtime_t cdtime(void) {
 }
 
 cdtime_t plugin_get_interval(void) { return TIME_T_TO_CDTIME_T_STATIC(10); }
+
+const char *global_option_get(const char *option) {
+  if (option != NULL && strcasecmp(option, "BaseDir") == 0)
+    return getenv("FUZZ_BASEDIR");
+  return NULL;
+}
 
 /* Accessors for the drivers. */
 collectd_stub_config_cb collectd_stub_config(void) { return config_cb; }

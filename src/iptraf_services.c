@@ -2,10 +2,12 @@
  * direction. This file is the thin collectd layer: configuration, read
  * callbacks and dispatch. The work is done by the modules it wires up. */
 #include "collectd/core/daemon/collectd.h"
+#include "collectd/core/daemon/configfile.h" /* global_option_get */
 #include "collectd/core/daemon/plugin.h"
 #include "collectd/core/utils/common/common.h"
 
 #include <libgen.h>
+#include <pthread.h>
 #include <time.h>
 
 #include "capture_open.h"
@@ -17,6 +19,7 @@
 #include "port_counters.h"
 #include "portspec.h"
 #include "services.h"
+#include "state_file.h"
 
 #define PLUGIN_NAME "iptraf_services"
 
@@ -26,6 +29,10 @@
 #define DEFAULT_SNAPLEN 128
 #define DEFAULT_FRAG_SLOTS 4096
 #define DEFAULT_FRAG_TIMEOUT 60
+/* StateFile's default: this name in collectd's BaseDir. */
+#define DEFAULT_STATE_FILE "iptraf_services.state"
+/* BaseDir when collectd tells none (its own default). */
+#define FALLBACK_BASEDIR "/var/lib/collectd"
 
 typedef enum { SOURCE_LOG, SOURCE_CAPTURE } source_kind_t;
 /* <Capture> Method: how live packets are counted. */
@@ -44,6 +51,9 @@ typedef struct source_s {
   double incomplete_block_timeout;
   int max_line;
   log_source_t *log;
+  /* The newest block time dispatched (from the state file, then from the
+   * source); 0: none. Guarded by state_lock. */
+  time_t state_time;
 
   /* <Capture> */
   char *file;
@@ -66,6 +76,19 @@ typedef struct source_s {
 static source_t *sources;
 static int config_errors;
 static services_t *services;
+
+/* StateFile: the path as configured (NULL: the default in BaseDir), or
+ * state_file_off (StateFile false). */
+static char *state_file_option;
+static int state_file_off;
+/* The state file in use, resolved at init; NULL: no state is kept. Set
+ * before the read callbacks start, freed after they stop. */
+static char *state_path;
+/* The read callbacks of several <Log> blocks run in several threads:
+ * state_lock guards every source's state_time, the flags and the file. */
+static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
+static int state_dirty;         /* a state_time changed since the last write */
+static int state_write_failing; /* said once; said again when it works */
 
 #define CONFIG_ERROR(...)                                                      \
   do {                                                                         \
@@ -494,6 +517,38 @@ static int config_log_block(const oconfig_item_t *ci) {
   return 0;
 }
 
+/* StateFile "path" | StateFile false (no state file) | StateFile true (the
+ * default path). */
+static void config_state_file(const oconfig_item_t *c) {
+  if (c->values_num == 1 && c->values[0].type == OCONFIG_TYPE_BOOLEAN) {
+    free(state_file_option);
+    state_file_option = NULL;
+    state_file_off = !c->values[0].value.boolean;
+    return;
+  }
+  if (c->values_num != 1 || c->values[0].type != OCONFIG_TYPE_STRING) {
+    CONFIG_ERROR("<Plugin %s>: option \"StateFile\" takes a path or false, "
+                 "e.g. StateFile \"/var/lib/collectd/" DEFAULT_STATE_FILE
+                 "\", not %s",
+                 PLUGIN_NAME, given(c));
+    return;
+  }
+  if (c->values[0].value.string[0] == '\0') {
+    CONFIG_ERROR("<Plugin %s>: option \"StateFile\": an empty path; to keep "
+                 "no state file, write StateFile false",
+                 PLUGIN_NAME);
+    return;
+  }
+  char *path = strdup(c->values[0].value.string);
+  if (path == NULL) {
+    CONFIG_ERROR("<Plugin %s>: out of memory", PLUGIN_NAME);
+    return;
+  }
+  free(state_file_option);
+  state_file_option = path;
+  state_file_off = 0;
+}
+
 static int its_config(oconfig_item_t *ci) {
   if (ensure_services() != 0)
     return -1;
@@ -503,9 +558,11 @@ static int its_config(oconfig_item_t *ci) {
       config_log_block(c);
     else if (strcasecmp(c->key, "Capture") == 0)
       config_capture_block(c);
+    else if (strcasecmp(c->key, "StateFile") == 0)
+      config_state_file(c);
     else
       CONFIG_ERROR("unknown option \"%s\" in <Plugin %s> (known: <Log>, "
-                   "<Capture>)",
+                   "<Capture>, StateFile)",
                    c->key, PLUGIN_NAME);
   }
   /* Errors make init fail, which unloads this plugin alone: returning -1
@@ -603,11 +660,140 @@ static int capture_read(source_t *s) {
   return 0;
 }
 
+/* --- the state file ------------------------------------------------------
+ * For each <Log> block, the newest block time whose values were dispatched:
+ * read at init, so that a restarted collectd does not dispatch them again
+ * (the rrdtool plugin would reject each with an error), written whenever it
+ * changes. */
+
+static void on_state_message(void *ud, int severity, const char *msg) {
+  (void)ud;
+  plugin_log(severity, PLUGIN_NAME ": %s", msg);
+}
+
+/* A line of the state file: the <Log> block of that instance and path (both
+ * must match: another instance means other series, another path another
+ * log) starts after it. */
+static void on_state_entry(void *ud, const state_entry_t *e) {
+  (void)ud;
+  for (source_t *s = sources; s; s = s->next)
+    if (s->kind == SOURCE_LOG && strcmp(s->instance, e->instance) == 0 &&
+        strcmp(s->path, e->path) == 0)
+      s->state_time = (time_t)e->time;
+}
+
+/* The state file's path: StateFile, relative to BaseDir, or the default
+ * name in BaseDir. NULL when none is kept (or no memory). */
+static char *state_file_path(void) {
+  const char *name = state_file_option ? state_file_option : DEFAULT_STATE_FILE;
+  if (name[0] == '/')
+    return strdup(name);
+  const char *base = global_option_get("BaseDir");
+  if (base == NULL || base[0] == '\0')
+    base = FALLBACK_BASEDIR;
+  if (base[0] != '/') /* collectd has made BaseDir its working directory */
+    return strdup(name);
+  size_t blen = strlen(base);
+  while (blen > 1 && base[blen - 1] == '/')
+    blen--;
+  size_t len = blen + 1 + strlen(name) + 1;
+  char *path = malloc(len);
+  if (path != NULL)
+    snprintf(path, len, "%.*s%s%s", (int)blen, base,
+             base[blen - 1] == '/' ? "" : "/", name);
+  return path;
+}
+
+/* At init, before the <Log> sources are made: where the state is kept, and
+ * what it holds. Only with <Log> blocks (a capture has no state). */
+static void state_init(void) {
+  if (state_file_off || state_path != NULL)
+    return;
+  int logs = 0;
+  for (source_t *s = sources; s; s = s->next)
+    logs += s->kind == SOURCE_LOG;
+  if (logs == 0)
+    return;
+  state_path = state_file_path();
+  if (state_path == NULL) {
+    ERROR(PLUGIN_NAME ": out of memory: no state file is kept");
+    return;
+  }
+  state_file_read(state_path, on_state_entry, on_state_message, NULL);
+}
+
+/* Writes the state file. With state_lock held. */
+static void state_save_locked(void) {
+  size_t n = 0;
+  for (source_t *s = sources; s; s = s->next)
+    n += s->kind == SOURCE_LOG && s->state_time > 0;
+  state_entry_t *e = calloc(n ? n : 1, sizeof(*e));
+  if (e == NULL)
+    return; /* still dirty: tried again */
+  n = 0;
+  for (source_t *s = sources; s; s = s->next)
+    if (s->kind == SOURCE_LOG && s->state_time > 0)
+      e[n++] = (state_entry_t){
+          .instance = s->instance, .path = s->path, .time = s->state_time};
+  char err[512];
+  if (state_file_write(state_path, e, n, err, sizeof(err)) == 0) {
+    state_dirty = 0;
+    if (state_write_failing) {
+      state_write_failing = 0;
+      INFO(PLUGIN_NAME ": the state file %s is written again", state_path);
+    }
+  } else if (!state_write_failing) {
+    state_write_failing = 1;
+    WARNING(PLUGIN_NAME ": cannot write the state file %s: %s. Until it "
+                        "is written, a restarted collectd dispatches the last "
+                        "values again (the rrdtool plugin rejects them, one "
+                        "error per file). Retried with each read; not reported "
+                        "again until it works",
+            state_path, err);
+  }
+  free(e);
+}
+
+/* After a read of a <Log> block: the newest block time dispatched, kept
+ * when it changed. At most one write per read. */
+static void state_note(source_t *s) {
+  if (state_path == NULL)
+    return;
+  time_t t = log_source_dispatched_until(s->log);
+  pthread_mutex_lock(&state_lock);
+  if (t > s->state_time) {
+    s->state_time = t;
+    state_dirty = 1;
+  }
+  if (state_dirty)
+    state_save_locked();
+  pthread_mutex_unlock(&state_lock);
+}
+
+/* At shutdown (the read callbacks have stopped): a write that failed is
+ * tried once more; then everything is forgotten. */
+static void state_shutdown(void) {
+  if (state_path != NULL) {
+    pthread_mutex_lock(&state_lock);
+    if (state_dirty)
+      state_save_locked();
+    pthread_mutex_unlock(&state_lock);
+  }
+  free(state_path);
+  state_path = NULL;
+  free(state_file_option);
+  state_file_option = NULL;
+  state_file_off = 0;
+  state_dirty = 0;
+  state_write_failing = 0;
+}
+
 static int its_read(user_data_t *ud) {
   source_t *s = ud->data;
   if (s->kind == SOURCE_CAPTURE)
     return capture_read(s);
   log_source_read(s->log, time(NULL));
+  state_note(s);
   return 0;
 }
 
@@ -719,6 +905,7 @@ static int its_init(void) {
                         "to do");
     return 0;
   }
+  state_init();
   cdtime_t default_read_interval = plugin_get_interval();
   for (source_t *s = sources; s; s = s->next) {
     cdtime_t interval = s->read_interval > 0
@@ -733,6 +920,7 @@ static int its_init(void) {
         .log_interval = (time_t)s->log_interval,
         .default_interval = (time_t)CDTIME_T_TO_TIME_T(interval),
         .max_line = (size_t)s->max_line,
+        .dispatched_until = s->state_time,
         .emit = on_value,
         .log = on_log_message,
         .ud = s,
@@ -776,6 +964,7 @@ static int its_init(void) {
 }
 
 static int its_shutdown(void) {
+  state_shutdown();
   while (sources) {
     source_t *n = sources->next;
     free_source(sources);

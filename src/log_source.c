@@ -70,6 +70,9 @@ struct log_source_s {
   /* Replay: stop reading after each block until the next read. */
   int pause;
   uint64_t skipped_reported;
+  /* cfg.dispatched_until or the newest time emitted, the later */
+  time_t dispatched_max;
+  int already_dispatched_said;
 };
 
 /* Messages go to the configured log callback. */
@@ -158,13 +161,33 @@ static time_t value_interval(const log_source_t *s) {
   return s->cfg.default_interval > 0 ? s->cfg.default_interval : 10;
 }
 
+/* Is the series one the Port filter selects? */
+static int selected(const log_source_t *s, const series_t *sr) {
+  return s->cfg.ports == NULL ||
+         (sr->port >= 0 &&
+          port_set_has(s->cfg.ports, sr->proto, (unsigned)sr->port));
+}
+
+/* Was a block of this time dispatched by a previous collectd? */
+static int already_dispatched(const log_source_t *s, time_t t) {
+  return s->cfg.dispatched_until > 0 && t <= s->cfg.dispatched_until;
+}
+
 /* Emits one series' continuous totals at `t`, unless that would not be
  * after its previous value (a block in the same second, or the clock stepped
  * back): then its counts go out with its next value. */
 static void emit_series(log_source_t *s, series_t *sr, time_t t) {
-  if (s->cfg.ports &&
-      (sr->port < 0 || !port_set_has(s->cfg.ports, sr->proto, (unsigned)sr->port)))
+  if (!selected(s, sr))
     return;
+  if (already_dispatched(s, t)) {
+    /* The rrdtool plugin would reject it again, one error per file: on as
+     * if emitted. (A replay counted it with its block, see apply_block.) */
+    if ((int64_t)t > sr->emitted_time)
+      sr->emitted_time = (int64_t)t;
+    if (!s->replaying)
+      s->stats.values_already_dispatched++;
+    return;
+  }
   if ((int64_t)t <= sr->emitted_time) {
     s->stats.blocks_skipped_old++;
     return;
@@ -183,6 +206,8 @@ static void emit_series(log_source_t *s, series_t *sr, time_t t) {
       .out_bytes = total[SERIES_OUT_BYTES],
   };
   sr->emitted_time = (int64_t)t;
+  if (t > s->dispatched_max)
+    s->dispatched_max = t;
   s->cfg.emit(s->cfg.ud, &v);
   s->emitted_this_read++;
 }
@@ -284,6 +309,10 @@ static void apply_block(log_source_t *s, const log_block_t *b) {
     uint64_t total[SERIES_NCOUNTERS];
     series_update(s->series, sr, raw, total);
     sr->block_time = (int64_t)b->generated;
+    /* A replay would send each of this block's values: count them here,
+     * as several such blocks pass in one read. */
+    if (s->replaying && already_dispatched(s, b->generated) && selected(s, sr))
+      s->stats.values_already_dispatched++;
     if (!sr->touched) {
       sr->touched = 1;
       *s->touched_tail = sr;
@@ -296,7 +325,10 @@ static void apply_block(log_source_t *s, const log_block_t *b) {
       s->have_last_block = 1;
     return;
   }
-  if (s->replaying)
+  /* Replay pauses after each block, so that a series has one value per
+   * read; blocks dispatched by a previous collectd send nothing, and are
+   * passed in one go. */
+  if (s->replaying && !already_dispatched(s, b->generated))
     s->pause = 1;
 }
 
@@ -626,6 +658,9 @@ log_source_t *log_source_new(const log_source_config_t *cfg) {
     return NULL;
   }
   s->cfg.path = s->path;
+  if (s->cfg.dispatched_until < 0)
+    s->cfg.dispatched_until = 0;
+  s->dispatched_max = s->cfg.dispatched_until;
   s->touched_tail = &s->touched;
   body_clear(&s->raw_current);
   body_clear(&s->raw_deferred);
@@ -705,6 +740,20 @@ int log_source_read(log_source_t *s, time_t now) {
         (unsigned long long)(s->stats.blocks_skipped_old - s->skipped_reported));
     s->skipped_reported = s->stats.blocks_skipped_old;
   }
+  if (s->stats.values_already_dispatched > 0 && !s->already_dispatched_said) {
+    /* Once: a replay passes such blocks over several reads. */
+    s->already_dispatched_said = 1;
+    char when[64];
+    struct tm tm;
+    time_t t = s->cfg.dispatched_until;
+    if (localtime_r(&t, &tm) == NULL ||
+        strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y", &tm) == 0)
+      snprintf(when, sizeof(when), "%lld", (long long)t);
+    say(s, 6,
+        "%s: the values of blocks up to %s were dispatched before collectd "
+        "restarted; not sent again",
+        s->path, when);
+  }
   if (s->replaying && !s->pause && got == 0)
     s->replaying = 0; /* the history is in: from now on, live reading */
   return s->emitted_this_read;
@@ -712,4 +761,8 @@ int log_source_read(log_source_t *s, time_t now) {
 
 void log_source_get_stats(const log_source_t *s, log_source_stats_t *st) {
   *st = s->stats;
+}
+
+time_t log_source_dispatched_until(const log_source_t *s) {
+  return s->dispatched_max;
 }

@@ -36,6 +36,11 @@ typedef struct {
   time_t log_interval;       /* 0: learn it from the log */
   time_t default_interval;   /* until the log's interval is known */
   size_t max_line;
+  /* The newest block time whose values a previous collectd dispatched (0:
+   * none, e.g. no state was kept): values of blocks up to this time are not
+   * emitted again, neither by the catch-up at start, nor by ReplayHistory,
+   * nor later; each such series goes on as if they had been. */
+  time_t dispatched_until;
   its_emit_cb_t emit;
   its_log_cb_t log;
   void *ud;
@@ -57,7 +62,17 @@ int log_source_read(log_source_t *s, time_t now);
 typedef struct {
   uint64_t lines, bad_lines, blocks, blocks_cut, blocks_skipped_old, restarts;
   uint64_t bytes;
+  /* values (a series in a block) not emitted because dispatched_until
+   * covers their block: those the catch-up, a replay or a live read would
+   * have emitted */
+  uint64_t values_already_dispatched;
 } log_source_stats_t;
 void log_source_get_stats(const log_source_t *s, log_source_stats_t *st);
+
+/* The newest block time whose values have been dispatched: by this source
+ * (the newest time it emitted) or before it (cfg.dispatched_until), the
+ * later of the two; 0 when none. What a caller keeps across restarts and
+ * passes back as dispatched_until. */
+time_t log_source_dispatched_until(const log_source_t *s);
 
 #endif

@@ -30,8 +30,10 @@ def test_make_install_layout(tmp_path):
                                text=True, check=True).stdout.split()
     exported = set(subprocess.run(["nm", "-D", "--defined-only", "/usr/sbin/collectd"],
                                   capture_output=True, text=True, check=True).stdout.split())
-    ours = [s for s in undefined if s.startswith(("plugin_", "cf_util", "sstrncpy", "hostname_g"))]
+    ours = [s for s in undefined if s.startswith(("plugin_", "cf_util", "sstrncpy", "hostname_g",
+                                                  "global_option"))]
     assert ours and all(s in exported for s in ours)
+    assert "global_option_get" in ours  # StateFile's default: BaseDir
 
 
 def test_configure_names_the_missing_package(tmp_path):
@@ -64,5 +66,5 @@ def test_man_pages_render_without_warnings():
     for opt in ("Instance", "Port", "ReplayHistory", "Interval", "LogInterval",
                 "IncompleteBlockTimeout", "MaxLineLength", "File", "ReportOther", "BufferSize",
                 "SnapLen", "Promiscuous", "Filter", "FragmentTableSize", "FragmentTimeout",
-                "RetryInterval"):
+                "RetryInterval", "StateFile"):
         assert opt in five, opt

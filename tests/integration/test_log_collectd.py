@@ -7,7 +7,7 @@ import time
 import pytest
 
 from harness import (DATA, Collectd, append, block_text, rrd_lastupdate,
-                     started_line)
+                     started_line, wait_until)
 
 
 def log_block(path, extra=""):
@@ -242,6 +242,8 @@ def test_two_logs_at_once(tmp_path, t0):
     ('<Log "%(log)s">\n Interval -1\n</Log>', 'option "Interval": -1 is out of range'),
     ('<Log "">\n</Log>', "<Log> needs the log file's path"),
     ('Bogus 1', 'unknown option "Bogus"'),
+    ('StateFile ""', 'option "StateFile": an empty path; to keep no state file, write StateFile false'),
+    ('StateFile 3', 'option "StateFile" takes a path or false'),
 ])
 def test_config_errors_are_named_and_stop_the_plugin(tmp_path, t0, body, expect):
     log = str(tmp_path / "tcp_udp_services-eth0.log")
@@ -317,3 +319,167 @@ def test_clock_stepping_back_an_hour_keeps_exact_counts(tmp_path, t0):
         append(log, block_text(t0 + 3660, [("tcp", 22, 4, 400, 4, 40)]))
         rows = cd.wait_rows("t", "if_octets", "tcp-22", 2)
         assert rows == [(t0 + 3600, 100, 10), (t0 + 3660, 400, 40)]
+
+
+# --- the state file: what a restarted collectd does not send again ----------
+
+STATE_INFO = "were dispatched before collectd restarted; not sent again"
+
+
+def read_state(path):
+    """{(instance, log path): time} from a state file (tab-separated lines)."""
+    state = {}
+    with open(path) as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            instance, log, t = line.rstrip("\n").split("\t")
+            state[(instance, log)] = int(t)
+    return state
+
+
+def wait_rrd(cd, instance, type_, ti, t, timeout=10):
+    """Waits until the rrdtool plugin has written the value at `t`."""
+    p = cd.rrd_path(instance, type_, ti)
+    wait_until(lambda: os.path.exists(p) and rrd_lastupdate(p)[0] == t,
+               timeout, "%s-%s at %d in its RRD" % (type_, ti, t))
+
+
+def plugin_block(log, options="", log_options=""):
+    return ('<Plugin iptraf_services>\n%s  <Log "%s">\n    Instance "t"\n%s  </Log>\n'
+            '</Plugin>\n' % (options, log, log_options))
+
+
+def test_collectd_restart_without_new_block_sends_nothing_again(tmp_path, t0):
+    """collectd restarts and the log has no new block: the last block is not
+    dispatched again (the rrdtool plugin would reject it, one error line per
+    RRD file); the next block goes out as usual, with exact totals."""
+    log = str(tmp_path / "r.log")
+    names = ("tcp-443", "udp-53")
+    append(log, started_line(t0))
+    append(log, block_text(t0 + 60, [("tcp", 443, 1, 100, 1, 1000),
+                                     ("udp", 53, 2, 200, 3, 300)]))
+    work = str(tmp_path / "cd")
+    with Collectd(work, log_block(log)) as cd:
+        assert cd.wait_rows("t", "if_octets", "tcp-443", 1) == [(t0 + 60, 100, 1000)]
+        for type_ in ("if_octets", "if_packets"):
+            for ti in names:
+                wait_rrd(cd, "t", type_, ti, t0 + 60)
+    with Collectd(work, log_block(log)) as cd:
+        cd.wait_log("following")
+        time.sleep(2.5)  # the catch-up read and a few more
+        assert cd.csv_rows("t", "if_octets", "tcp-443") == [(t0 + 60, 100, 1000)]
+        assert cd.csv_rows("t", "if_packets", "udp-53") == [(t0 + 60, 2, 3)]
+        assert "illegal attempt to update" not in cd.log()
+        assert cd.log().count(STATE_INFO) == 1
+        # The next block goes out as usual.
+        append(log, block_text(t0 + 120, [("tcp", 443, 3, 300, 1, 1000),
+                                          ("udp", 53, 2, 200, 5, 500)]))
+        assert cd.wait_rows("t", "if_octets", "tcp-443", 2) == [
+            (t0 + 60, 100, 1000), (t0 + 120, 300, 1000)]
+        assert cd.wait_rows("t", "if_octets", "udp-53", 2)[-1] == (t0 + 120, 200, 500)
+        for type_ in ("if_octets", "if_packets"):
+            for ti in names:
+                wait_rrd(cd, "t", type_, ti, t0 + 120)
+    log_text = cd.log()
+    assert "illegal attempt to update" not in log_text
+    assert log_text.count(STATE_INFO) == 1
+    assert rrd_lastupdate(cd.rrd_path("t", "if_octets", "tcp-443")) == (t0 + 120, {"rx": 300, "tx": 1000})
+    assert rrd_lastupdate(cd.rrd_path("t", "if_packets", "tcp-443")) == (t0 + 120, {"rx": 3, "tx": 1})
+    assert rrd_lastupdate(cd.rrd_path("t", "if_octets", "udp-53")) == (t0 + 120, {"rx": 200, "tx": 500})
+    # The default state file, in collectd's BaseDir.
+    assert read_state(os.path.join(work, "iptraf_services.state")) == {("t", log): t0 + 120}
+
+
+def test_replay_history_after_restart_sends_only_the_blocks_written_meanwhile(tmp_path):
+    log = str(tmp_path / "tcp_udp_services-lo.log")
+    shutil.copy(os.path.join(DATA, "runA-after-rotation-then-runB.log"), log)
+    cfg = ('<Plugin iptraf_services>\n <Log "%s">\n  ReplayHistory true\n'
+           '  Port "tcp/http"\n </Log>\n</Plugin>\n' % log)
+    history = [(1795970881, 3262, 603664), (1795970897, 4488, 804920),
+               (1795970909, 4488, 804920), (1795970930, 4488 + 1226, 804920 + 201256),
+               (1795970946, 4488 + 1226, 804920 + 201256)]
+    last = 1795970946
+    work = str(tmp_path / "cd")
+    with Collectd(work, cfg) as cd:
+        assert cd.wait_rows("lo", "if_octets", "tcp-80", 5) == history
+        wait_rrd(cd, "lo", "if_octets", "tcp-80", last)
+        wait_rrd(cd, "lo", "if_packets", "tcp-80", last)
+    # iptraf goes on while collectd is down: two blocks of run B.
+    append(log, block_text(last + 60, [("tcp", 80, 30, 2000, 20, 300000)]))
+    append(log, block_text(last + 120, [("tcp", 80, 40, 3000, 30, 400000)]))
+    with Collectd(work, cfg) as cd:
+        cd.wait_rows("lo", "if_octets", "tcp-80", 7)
+        wait_rrd(cd, "lo", "if_octets", "tcp-80", last + 120)
+        time.sleep(1.5)
+        assert cd.csv_rows("lo", "if_octets", "tcp-80") == history + [
+            (last + 60, 4488 + 2000, 804920 + 300000),
+            (last + 120, 4488 + 3000, 804920 + 400000)]
+        cd.wait_log(STATE_INFO)
+    assert "illegal attempt to update" not in cd.log()
+    assert rrd_lastupdate(cd.rrd_path("lo", "if_octets", "tcp-80")) == (
+        last + 120, {"rx": 4488 + 3000, "tx": 804920 + 400000})
+    assert rrd_lastupdate(cd.rrd_path("lo", "if_packets", "tcp-80")) == (
+        last + 120, {"rx": 72 + 40, "tx": 62 + 30})
+
+
+def test_corrupt_state_file_lines_are_named_and_values_still_go_out(tmp_path, t0):
+    log = str(tmp_path / "c.log")
+    append(log, started_line(t0))
+    append(log, block_text(t0 + 60, [("tcp", 25, 1, 10, 1, 20)]))
+    work = str(tmp_path / "cd")
+    os.makedirs(work)
+    state = os.path.join(work, "its.state")
+    with open(state, "w") as f:
+        f.write("# a comment\n")
+        f.write("t\t%s\tnot-a-time\n" % log)  # line 2: this very source
+        f.write("garbage\n")                    # line 3
+        f.write("other\t/var/log/other.log\t1700000000\n")
+    # A relative StateFile is taken from BaseDir.
+    with Collectd(work, plugin_block(log, '  StateFile "its.state"\n')) as cd:
+        assert cd.wait_rows("t", "if_octets", "tcp-25", 1) == [(t0 + 60, 10, 20)]
+        text = cd.wait_log("%s line 3:" % state) and cd.log()
+        assert "%s line 2: " % state in text
+        assert "line 1:" not in text and "line 4:" not in text
+        assert cd.proc.poll() is None
+        # Rewritten without the bad lines once values went out.
+        wait_until(lambda: read_state(state) == {("t", log): t0 + 60}, 10,
+                   "the state file rewritten")
+    assert cd.log().count("%s line 2: " % state) == 1
+
+
+def test_state_file_that_cannot_be_written_is_reported_once(tmp_path, t0):
+    log = str(tmp_path / "w.log")
+    append(log, started_line(t0))
+    append(log, block_text(t0 + 60, [("udp", 123, 1, 76, 1, 76)]))
+    state = str(tmp_path / "no-such-dir" / "its.state")
+    with Collectd(str(tmp_path / "cd"), plugin_block(log, '  StateFile "%s"\n' % state)) as cd:
+        assert cd.wait_rows("t", "if_octets", "udp-123", 1) == [(t0 + 60, 76, 76)]
+        cd.wait_log("cannot write the state file %s" % state)
+        append(log, block_text(t0 + 120, [("udp", 123, 2, 152, 2, 152)]))
+        assert cd.wait_rows("t", "if_octets", "udp-123", 2)[-1] == (t0 + 120, 152, 152)
+        time.sleep(1.5)
+        assert cd.proc.poll() is None
+        assert cd.log().count("cannot write the state file") == 1
+        # The directory appears: written with the next read, and said.
+        os.mkdir(os.path.dirname(state))
+        cd.wait_log("the state file %s is written again" % state)
+        assert read_state(state) == {("t", log): t0 + 120}
+    assert cd.log().count("cannot write the state file") == 1
+    assert "No such file or directory" in cd.log()
+
+
+def test_state_file_false_keeps_the_old_behaviour(tmp_path, t0):
+    """StateFile false: no state file; a restart sends the last block again."""
+    log = str(tmp_path / "f.log")
+    append(log, started_line(t0))
+    append(log, block_text(t0 + 60, [("tcp", 22, 1, 100, 1, 10)]))
+    work = str(tmp_path / "cd")
+    cfg = plugin_block(log, "  StateFile false\n")
+    with Collectd(work, cfg) as cd:
+        assert cd.wait_rows("t", "if_octets", "tcp-22", 1) == [(t0 + 60, 100, 10)]
+        wait_rrd(cd, "t", "if_octets", "tcp-22", t0 + 60)
+    with Collectd(work, cfg) as cd:
+        assert cd.wait_rows("t", "if_octets", "tcp-22", 2) == [(t0 + 60, 100, 10)] * 2
+    assert not [f for f in os.listdir(work) if "state" in f]
+    assert STATE_INFO not in cd.log()

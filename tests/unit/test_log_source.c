@@ -71,9 +71,12 @@ static const char *SERVICES_TEXT = "http 80/tcp www\n"
 static services_t *svc;
 static char tmpdir[256];
 
+static time_t dispatched_until; /* for the sources open_source makes */
+
 static log_source_t *open_source(const char *path, int replay,
                                  const port_set_t *ports) {
   log_source_config_t cfg = {.path = path,
+                             .dispatched_until = dispatched_until,
                              .ports = ports,
                              .services = svc,
                              .replay_history = replay,
@@ -856,6 +859,165 @@ static void test_catch_up_reports_bad_lines_of_counted_blocks(void) {
   unlink(path);
 }
 
+/* The message of a source that skips values a previous collectd dispatched. */
+#define ALREADY_SENT "were dispatched before collectd restarted; not sent again"
+
+static size_t count_str(const char *hay, const char *needle) {
+  size_t n = 0;
+  for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+    n++;
+  return n;
+}
+
+/* collectd restarts and the log has no new block: the catch-up sends
+ * nothing, says so once (info), and the next block goes out as usual. */
+static void test_dispatched_until_catch_up(void) {
+  reset();
+  char path[512];
+  tmp_path(path, sizeof(path), "restart.log");
+  unlink(path);
+  append_str(path, START);
+  append_str(path, block(0, 1000));
+  append_str(path, block(1, 2000));
+  dispatched_until = UTC_20261129(17, 1, 0);
+  log_source_t *s = open_source(path, 0, NULL);
+  dispatched_until = 0;
+  time_t now = time(NULL);
+  CHECK(log_source_dispatched_until(s) == UTC_20261129(17, 1, 0));
+  CHECK(log_source_read(s, now) == 0);
+  CHECK_U64(ngot, 0);
+  CHECK(strstr(messages, "6 ") == messages); /* severity 6: info */
+  CHECK(strstr(messages, "restart.log: the values of blocks up to Sun Nov 29 "
+                         "17:01:00 2026 " ALREADY_SENT) != NULL);
+  CHECK(strstr(messages, "held back") == NULL);
+  log_source_stats_t st;
+  log_source_get_stats(s, &st);
+  CHECK_U64(st.values_already_dispatched, 1);
+  CHECK_U64(st.blocks_skipped_old, 0);
+  CHECK(log_source_read(s, now) == 0);
+  CHECK_U64(count_str(messages, ALREADY_SENT), 1);
+  /* A live block after it: sent, with the totals of the whole log. */
+  append_str(path, block(2, 3000));
+  CHECK(log_source_read(s, now) == 1);
+  CHECK_U64(ngot, 1);
+  CHECK(ngot == 1 && got[0].ib == 3000 && got[0].time == UTC_20261129(17, 2, 0));
+  CHECK(log_source_dispatched_until(s) == UTC_20261129(17, 2, 0));
+  CHECK_U64(count_str(messages, ALREADY_SENT), 1);
+  CHECK(strstr(messages, "held back") == NULL);
+  log_source_free(s);
+  unlink(path);
+}
+
+/* The sample's last block was dispatched before: nothing again, every series
+ * counted as already dispatched, none as held back; with an earlier time,
+ * the last block goes out as usual and nothing is said. */
+static void test_dispatched_until_catch_up_sample(void) {
+  char path[512];
+  snprintf(path, sizeof(path), "%s/runA-after-rotation-then-runB.log",
+           TEST_DATA_DIR);
+  reset();
+  log_source_t *s = open_source(path, 0, NULL);
+  CHECK(log_source_dispatched_until(s) == 0);
+  CHECK(log_source_read(s, time(NULL)) == 6);
+  CHECK(log_source_dispatched_until(s) == UTC_20261129(16, 49, 6));
+  log_source_free(s);
+
+  reset();
+  dispatched_until = UTC_20261129(16, 49, 6);
+  s = open_source(path, 0, NULL);
+  CHECK(log_source_read(s, time(NULL)) == 0);
+  log_source_stats_t st;
+  log_source_get_stats(s, &st);
+  CHECK_U64(st.values_already_dispatched, 6);
+  CHECK_U64(st.blocks_skipped_old, 0);
+  CHECK(strstr(messages, ALREADY_SENT) != NULL);
+  CHECK(log_source_dispatched_until(s) == UTC_20261129(16, 49, 6));
+  log_source_free(s);
+
+  reset();
+  dispatched_until = UTC_20261129(16, 48, 50); /* collectd was down since */
+  s = open_source(path, 0, NULL);
+  dispatched_until = 0;
+  CHECK(log_source_read(s, time(NULL)) == 6);
+  CHECK_U64(count_at(UTC_20261129(16, 49, 6)), 6);
+  const got_t *g = find(ITS_PROTO_TCP, 80);
+  CHECK(g && g->ib == 4488 + 1226 && g->ob == 804920 + 201256);
+  CHECK(strstr(messages, ALREADY_SENT) == NULL);
+  CHECK(log_source_dispatched_until(s) == UTC_20261129(16, 49, 6));
+  log_source_free(s);
+}
+
+/* ReplayHistory: the blocks a previous collectd dispatched are read in one
+ * go, without sending anything; the blocks after them are replayed one per
+ * read, with totals that include the earlier blocks. */
+static void test_dispatched_until_replay(void) {
+  reset();
+  char path[512];
+  snprintf(path, sizeof(path), "%s/runA-after-rotation-then-runB.log",
+           TEST_DATA_DIR);
+  dispatched_until = UTC_20261129(16, 48, 29); /* run A's last block */
+  log_source_t *s = open_source(path, 1, NULL);
+  dispatched_until = 0;
+  time_t now = time(NULL);
+  CHECK(log_source_read(s, now) == 6); /* 16:48:50 */
+  CHECK_U64(count_at(UTC_20261129(16, 48, 50)), 6);
+  CHECK(log_source_read(s, now) == 6); /* 16:49:06 */
+  CHECK(log_source_read(s, now) == 0);
+  CHECK_U64(ngot, 12);
+  for (size_t i = 0; i < ngot; i++)
+    CHECK(got[i].time > UTC_20261129(16, 48, 29));
+  const got_t *g = find(ITS_PROTO_TCP, 80);
+  CHECK(g && g->time == UTC_20261129(16, 49, 6));
+  CHECK(g && g->ip == 72 + 20 && g->ib == 4488 + 1226);
+  CHECK(g && g->op == 62 + 16 && g->ob == 804920 + 201256);
+  CHECK(find(ITS_PROTO_UDP, 500) == NULL); /* run A only */
+  log_source_stats_t st;
+  log_source_get_stats(s, &st);
+  CHECK_U64(st.values_already_dispatched, 3 * 5); /* blocks 1-3, 5 ports */
+  CHECK_U64(st.blocks_skipped_old, 0);
+  CHECK_U64(count_str(messages, ALREADY_SENT), 1);
+  CHECK(strstr(messages, "up to Sun Nov 29 16:48:29 2026") != NULL);
+  CHECK(log_source_dispatched_until(s) == UTC_20261129(16, 49, 6));
+  log_source_free(s);
+}
+
+/* ReplayHistory over a log whose every block was dispatched before: one
+ * read passes the whole history; a block appended later is sent. */
+static void test_dispatched_until_replay_then_live(void) {
+  reset();
+  char path[512];
+  tmp_path(path, sizeof(path), "replay-restart.log");
+  unlink(path);
+  append_sample(path, "runA-after-rotation-then-runB.log");
+  dispatched_until = UTC_20261129(16, 49, 6);
+  log_source_t *s = open_source(path, 1, NULL);
+  dispatched_until = 0;
+  time_t now = time(NULL);
+  CHECK(log_source_read(s, now) == 0);
+  log_source_stats_t st;
+  log_source_get_stats(s, &st);
+  CHECK_U64(st.blocks, 5); /* the whole history in one read */
+  CHECK_U64(st.values_already_dispatched, 27);
+  CHECK(log_source_read(s, now) == 0);
+  CHECK_U64(ngot, 0);
+  CHECK_U64(count_str(messages, ALREADY_SENT), 1);
+  /* Run B goes on (its counters grow). */
+  append_str(path,
+             "\n*** TCP/UDP traffic log, generated Sun Nov 29 16:50:06 2026\n\n"
+             "TCP/80: 60 packets, 301256 bytes total; 30 packets, 2000 bytes "
+             "incoming; 30 packets, 299256 bytes outgoing\n\n"
+             "\nRunning time: 76 seconds\n");
+  CHECK(log_source_read(s, now) == 1);
+  CHECK_U64(ngot, 1);
+  const got_t *g = find(ITS_PROTO_TCP, 80);
+  CHECK(g && g->time == UTC_20261129(16, 50, 6));
+  CHECK(g && g->ip == 72 + 30 && g->ib == 4488 + 2000);
+  CHECK(g && g->op == 62 + 30 && g->ob == 804920 + 299256);
+  CHECK(log_source_dispatched_until(s) == UTC_20261129(16, 50, 6));
+  log_source_free(s);
+  unlink(path);
+}
+
 int main(void) {
   setenv("TZ", "UTC", 1);
   tzset();
@@ -888,6 +1050,10 @@ int main(void) {
   RUN(test_catch_up_parses_last_block_of_each_run);
   RUN(test_catch_up_skipping_equals_line_by_line);
   RUN(test_catch_up_reports_bad_lines_of_counted_blocks);
+  RUN(test_dispatched_until_catch_up);
+  RUN(test_dispatched_until_catch_up_sample);
+  RUN(test_dispatched_until_replay);
+  RUN(test_dispatched_until_replay_then_live);
   services_free(svc);
   rmdir(tmpdir);
   UNIT_MAIN_END();

@@ -427,6 +427,18 @@ static int usable_line(log_source_t *s, const char **line, size_t *len,
   return 0;
 }
 
+/* Parses a line; a bad one is counted and reported (rate-limited). */
+static int parse_or_warn(log_source_t *s, const char *line, size_t len,
+                         uint64_t line_no, iptraf_line_t *l) {
+  if (iptraf_line_parse(line, len, l) == 0)
+    return 0;
+  s->stats.bad_lines++;
+  char what[256];
+  snprintf(what, sizeof(what), "%s, line skipped", l->error);
+  warn_line(s, line_no, what);
+  return -1;
+}
+
 /* One line of a kept body: port lines go to the block `arg` (or to the
  * assembler's open block when arg is NULL). */
 static void body_line(log_source_t *s, const char *line, size_t len,
@@ -443,13 +455,8 @@ static void body_line(log_source_t *s, const char *line, size_t len,
     warn_line(s, line_no, what);
     return;
   }
-  if (iptraf_line_parse(line, len, &l) != 0) {
-    s->stats.bad_lines++;
-    char what[256];
-    snprintf(what, sizeof(what), "%s, line skipped", l.error);
-    warn_line(s, line_no, what);
+  if (parse_or_warn(s, line, len, line_no, &l) != 0)
     return;
-  }
   if (l.kind != IPTRAF_LINE_PORT)
     return; /* blank: a body holds no other kind (they have a '*') */
   if (b == NULL) {
@@ -544,13 +551,8 @@ static void process_line(log_source_t *s, const char *line, size_t len,
   iptraf_line_t l;
   if (usable_line(s, &line, &len, line_no) != 0)
     return;
-  if (iptraf_line_parse(line, len, &l) != 0) {
-    s->stats.bad_lines++;
-    char what[256];
-    snprintf(what, sizeof(what), "%s, line skipped", l.error);
-    warn_line(s, line_no, what);
+  if (parse_or_warn(s, line, len, line_no, &l) != 0)
     return;
-  }
   block_note_t note = block_assembler_feed(&s->blocks, &l, line_no, on_block, s);
   if (s->catching_up &&
       (l.kind == IPTRAF_LINE_STARTED || l.kind == IPTRAF_LINE_STOPPED))

@@ -343,15 +343,21 @@ static void body_free(raw_body_t *r) {
   free(r->spans);
 }
 
-/* The first line of [p, p+len) (whole lines) that starts "Running time",
- * or NULL. Port lines hold no 'R', so memchr skips them at full speed. */
+/* The start of the first line of [p, p+len) (whole lines) that starts
+ * "Running time", after the NULs a copytruncate may leave (usable_line
+ * strips them), or NULL. Port lines hold no 'R', so memchr skips them at
+ * full speed. */
 static const char *find_running_time(const char *p, size_t len) {
   static const char mark[] = "Running time";
   const char *end = p + len, *q = p;
   while ((q = memchr(q, 'R', (size_t)(end - q))) != NULL) {
-    if ((q == p || q[-1] == '\n') && (size_t)(end - q) >= sizeof(mark) - 1 &&
+    const char *line = q;
+    while (line > p && line[-1] == '\0')
+      line--;
+    if ((line == p || line[-1] == '\n') &&
+        (size_t)(end - q) >= sizeof(mark) - 1 &&
         memcmp(q, mark, sizeof(mark) - 1) == 0)
-      return q;
+      return line;
     q++;
   }
   return NULL;

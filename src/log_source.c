@@ -356,8 +356,16 @@ static const char *find_running_time(const char *p, size_t len) {
       line--;
     if ((line == p || line[-1] == '\n') &&
         (size_t)(end - q) >= sizeof(mark) - 1 &&
-        memcmp(q, mark, sizeof(mark) - 1) == 0)
-      return line;
+        memcmp(q, mark, sizeof(mark) - 1) == 0) {
+      /* Only a line read line by line would take as one (a bad one is
+       * skipped there and the block goes on). */
+      const char *nl = memchr(q, '\n', (size_t)(end - q));
+      size_t n = (size_t)((nl ? nl : end) - q);
+      iptraf_line_t l;
+      if (memchr(q, '\0', n) == NULL && iptraf_line_parse(q, n, &l) == 0 &&
+          l.kind == IPTRAF_LINE_RUNNING_TIME)
+        return line;
+    }
     q++;
   }
   return NULL;
@@ -639,11 +647,40 @@ static void on_skipped(void *ud, const char *data, size_t len,
         (unsigned long long)(first_line + lines - 1));
 }
 
+/* Catch-up, a block open: a port line that holds a '*' (a service name
+ * with one) belongs to the body, in its place: kept raw like the rest.
+ * Returns 1 when it was. */
+static int port_line_to_body(log_source_t *s, const char *line, size_t len,
+                             uint64_t line_no) {
+  const char *p = line;
+  size_t n = len;
+  while (n > 0 && p[0] == '\0')
+    p++, n--;
+  iptraf_line_t l;
+  if (memchr(p, '\0', n) != NULL || iptraf_line_parse(p, n, &l) != 0 ||
+      l.kind != IPTRAF_LINE_PORT)
+    return 0;
+  char *copy = malloc(len + 1);
+  if (copy == NULL)
+    return 0;
+  memcpy(copy, line, len);
+  copy[len] = '\n';
+  int ok = body_append(&s->raw_current, copy, len + 1, line_no) == 0;
+  free(copy);
+  return ok;
+}
+
 static int on_line(void *ud, const char *line, size_t len, uint64_t line_no) {
   log_source_t *s = ud;
   s->stats.lines++;
-  if (s->catching_up)
+  if (s->catching_up) {
     close_body(s); /* this line has a '*': the open block's body ended */
+    if (block_assembler_pending(&s->blocks) &&
+        port_line_to_body(s, line, len, line_no)) {
+      log_tail_skip_until(&s->tail, '*');
+      return s->pause;
+    }
+  }
   process_line(s, line, len, line_no);
   /* Catch-up: pass over the body of the block just opened (port lines,
    * blank lines, "Running time") in bulk, to the next line with a '*'

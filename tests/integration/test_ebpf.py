@@ -419,10 +419,12 @@ def test_ebpf_that_cannot_load_leaves_the_log_running_and_loads_later(tmp_path, 
     """A failure that goes away while collectd runs, for root: too few file
     descriptors (RLIMIT_NOFILE) to load a second program. Each loaded
     capture holds 9 descriptors (its BTF, five maps, the program, a wake-up
-    eventfd, the socket) and loading needs 7 at once. With a soft limit of
-    18: 3 standard + 9 for <Capture "lo"> + the eventfd of <Capture "v0">
-    (+ the log file once read) leave 4 to 6, so "v0" cannot load, yet one
-    write thread always finds one. The limit is then raised from outside, as
+    eventfd, the socket) plus a link-event socket, and loading needs 7 at
+    once. With a soft limit of 19: 3 standard + 10 for <Capture "lo"> + the
+    eventfd and link-event socket of <Capture "v0"> + the log file leave 3,
+    so "v0" cannot load, yet the csv write thread and the logfile plugin
+    (which opens its file for every message) always find one. No state
+    file (StateFile false): its writes would take two more at times. The limit is then raised from outside, as
     an administrator would, and the next attempt loads the program.
 
     "lo" loads first on purpose: libbpf probes the kernel's features once
@@ -430,14 +432,15 @@ def test_ebpf_that_cannot_load_leaves_the_log_running_and_loads_later(tmp_path, 
     a missing feature; "lo" makes those probes with descriptors to spare."""
     log = copy_sample_log(str(tmp_path))
     expected = as_tuples(ground_truth("real_sample", 1023))
-    body = ('<Plugin iptraf_services>\n <Capture "lo">\n  Method "ebpf"\n </Capture>\n'
+    body = ('<Plugin iptraf_services>\n StateFile false\n'
+            ' <Capture "lo">\n  Method "ebpf"\n </Capture>\n'
             ' <Capture "v0">\n  Method "ebpf"\n  RetryInterval 1\n </Capture>\n'
             ' <Log "%s">\n </Log>\n</Plugin>\n' % log)
     with Netns() as ns:
         add_veth(ns, "v0")
         cd = Collectd(str(tmp_path / "cd"), body, rrd=False, netns=ns.name,
                       extra="WriteThreads 1",
-                      wrapper=["prlimit", "--nofile=18:4096", "--"])
+                      wrapper=["prlimit", "--nofile=19:4096", "--"])
         with cd:
             cd.wait_log('capture on v0: Method "ebpf": ')
             check_sample_log_values(cd, "eth0")

@@ -3,6 +3,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+int log_block_add(log_block_t *b, const iptraf_line_t *l) {
+  if (b->count == b->cap) {
+    size_t cap = b->cap ? b->cap * 2 : 64;
+    block_entry_t *e = realloc(b->entries, cap * sizeof(*e));
+    if (e == NULL)
+      return -1;
+    b->entries = e;
+    b->cap = cap;
+  }
+  block_entry_t *e = &b->entries[b->count++];
+  e->proto = l->proto;
+  e->port = l->port;
+  memcpy(e->name, l->name, sizeof(e->name));
+  e->in_packets = l->in_packets;
+  e->in_bytes = l->in_bytes;
+  e->out_packets = l->out_packets;
+  e->out_bytes = l->out_bytes;
+  return 0;
+}
+
 void block_assembler_init(block_assembler_t *a) { memset(a, 0, sizeof(*a)); }
 
 void block_assembler_destroy(block_assembler_t *a) {
@@ -83,27 +103,11 @@ block_note_t block_assembler_feed(block_assembler_t *a, const iptraf_line_t *l,
     return note;
   }
 
-  case IPTRAF_LINE_PORT: {
+  case IPTRAF_LINE_PORT:
     if (!a->in_block)
       return BLOCK_NOTE_ORPHAN_LINE;
-    if (a->cur.count == a->cur.cap) {
-      size_t cap = a->cur.cap ? a->cur.cap * 2 : 64;
-      block_entry_t *e = realloc(a->cur.entries, cap * sizeof(*e));
-      if (e == NULL)
-        return BLOCK_NOTE_NO_MEMORY;
-      a->cur.entries = e;
-      a->cur.cap = cap;
-    }
-    block_entry_t *e = &a->cur.entries[a->cur.count++];
-    e->proto = l->proto;
-    e->port = l->port;
-    memcpy(e->name, l->name, sizeof(e->name));
-    e->in_packets = l->in_packets;
-    e->in_bytes = l->in_bytes;
-    e->out_packets = l->out_packets;
-    e->out_bytes = l->out_bytes;
-    return BLOCK_NOTE_NONE;
-  }
+    return log_block_add(&a->cur, l) == 0 ? BLOCK_NOTE_NONE
+                                           : BLOCK_NOTE_NO_MEMORY;
 
   case IPTRAF_LINE_RUNNING_TIME:
     if (!a->in_block)

@@ -46,6 +46,10 @@ typedef struct {
   uint64_t blocks_done;
 } block_assembler_t;
 
+/* Appends a port line's counters to a block. Returns 0, or -1 when out of
+ * memory. */
+int log_block_add(log_block_t *b, const iptraf_line_t *l);
+
 void block_assembler_init(block_assembler_t *a);
 void block_assembler_destroy(block_assembler_t *a);
 

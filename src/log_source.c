@@ -477,24 +477,8 @@ static void body_line(log_source_t *s, const char *line, size_t len,
     block_assembler_feed(&s->blocks, &l, line_no, NULL, s);
     return;
   }
-  if (b->count == b->cap) {
-    size_t cap = b->cap ? b->cap * 2 : 64;
-    block_entry_t *e = realloc(b->entries, cap * sizeof(*e));
-    if (e == NULL) {
-      say(s, 3, "%s: out of memory", s->path);
-      return;
-    }
-    b->entries = e;
-    b->cap = cap;
-  }
-  block_entry_t *e = &b->entries[b->count++];
-  e->proto = l.proto;
-  e->port = l.port;
-  memcpy(e->name, l.name, sizeof(e->name));
-  e->in_packets = l.in_packets;
-  e->in_bytes = l.in_bytes;
-  e->out_packets = l.out_packets;
-  e->out_bytes = l.out_bytes;
+  if (log_block_add(b, &l) != 0)
+    say(s, 3, "%s: out of memory", s->path);
 }
 
 static void count_port_like(log_source_t *s, const char *line, size_t len,

@@ -19,7 +19,7 @@ from harness import (DATA, REPO, Collectd, check_sample_log_values, copy_sample_
                      unprivileged_collectd)
 from netns import Netns
 from test_capture import (TOOL, add_veth, as_tuples, ground_truth, replay,
-                          table, wait_values)
+                          sigterm_under_full_speed, table, wait_values)
 
 BPFTOOL = shutil.which("bpftool") or "/usr/sbin/bpftool"
 OTHER = ("tcp-other", "udp-other", "fragments-unattributed", "malformed")
@@ -294,25 +294,9 @@ def test_clean_detach_on_shutdown(tmp_path, ebpf_ok):
 
 
 def test_shutdown_under_full_speed_traffic_is_fast(tmp_path, ebpf_ok):
-    with Netns() as ns:
-        cd = Collectd(str(tmp_path / "cd"), cfg("lo", "ebpf", '  Port "0-65535"\n'),
-                      rrd=False, netns=ns.name)
-        cd.start()
-        cd.wait_log("capture on lo: started")
-        rep = ns.popen(["tcpreplay", "-i", "lo", "--topspeed", "--loop=0",
-                        os.path.join(DATA, "synth_sample.pcap")],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            time.sleep(2)
-            t = time.time()
-            cd.proc.send_signal(signal.SIGTERM)
-            cd.proc.wait(timeout=10)
-            elapsed = time.time() - t
-        finally:
-            rep.kill()
-            rep.wait()
-        assert cd.proc.returncode == 0
-        assert elapsed < 2.0, elapsed
+    rc, elapsed = sigterm_under_full_speed(tmp_path, cfg("lo", "ebpf", '  Port "0-65535"\n'))
+    assert rc == 0
+    assert elapsed < 2.0, elapsed
 
 
 def test_auto_takes_ebpf_and_says_so(tmp_path, ebpf_ok):
@@ -339,18 +323,7 @@ def test_file_mode_uses_pcap(tmp_path, ebpf_ok):
 def _unprivileged_collectd(body):
     base = tempfile.mkdtemp(prefix="its-noperm-")
     os.chmod(base, 0o755)
-    work = os.path.join(base, "cd")
-    cd = Collectd(work, body, rrd=False)
-    for root, dirs, files in os.walk(work):
-        os.chmod(root, 0o777)
-        for f in files:
-            os.chmod(os.path.join(root, f), 0o666)
-    argv = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-            "--inh-caps=-all", "--bounding-set=-all",
-            "/usr/sbin/collectd", "-f", "-C", cd.conf]
-    cd.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               env=cd.env)
-    return cd, base
+    return unprivileged_collectd(base, body), base
 
 
 def test_no_permission_is_said_clearly(tmp_path, ebpf_ok):

@@ -258,10 +258,8 @@ static void *capture_thread(void *arg) {
       continue;
     }
     unsigned failed = retry_state_succeeded(&retry);
-    char after[64] = "";
-    if (error_said)
-      snprintf(after, sizeof(after), " after %u failed attempt%s", failed,
-               failed == 1 ? "" : "s");
+    char after[64];
+    retry_state_after_text(failed, error_said, after, sizeof(after));
     say(s, 6, "capture on %s: %s (link type %s)%s", what(s),
         s->file ? "reading the file"
                 : (ever_opened ? "resumed" : "started"),

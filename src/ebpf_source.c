@@ -528,10 +528,8 @@ static void *source_thread(void *arg) {
       continue;
     }
     unsigned failed = retry_state_succeeded(&attach_retry);
-    char after[64] = "";
-    if (error_said)
-      snprintf(after, sizeof(after), " after %u failed attempt%s", failed,
-               failed == 1 ? "" : "s");
+    char after[64];
+    retry_state_after_text(failed, error_said, after, sizeof(after));
     say(s, 6, "capture on %s: %s (eBPF socket filter, nothing queued to "
               "user space)%s",
         s->device, ever ? "resumed" : "started", after);

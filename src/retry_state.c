@@ -33,3 +33,13 @@ double retry_state_delay(const retry_state_t *r, double base, double cap) {
     d *= 2;
   return d < cap ? d : cap;
 }
+
+void retry_state_after_text(unsigned failed, int error_said, char *buf,
+                            unsigned len) {
+  if (len == 0)
+    return;
+  buf[0] = '\0';
+  if (error_said)
+    snprintf(buf, len, " after %u failed attempt%s", failed,
+             failed == 1 ? "" : "s");
+}

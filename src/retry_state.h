@@ -26,6 +26,11 @@ int retry_state_failed(retry_state_t *r, int key, const char *text);
  * comes back. */
 unsigned retry_state_succeeded(retry_state_t *r);
 
+/* " after N failed attempt(s)" for the message that says it works again,
+ * or "" when no error was said (then the success is news to no one). */
+void retry_state_after_text(unsigned failed, int error_said, char *buf,
+                            unsigned len);
+
 /* Seconds to wait after the last failed attempt: `base` after the first,
  * doubling with each further failure, never more than `cap` (nor less than
  * `base`, when `cap` is smaller). `base` > 0. */

@@ -37,7 +37,7 @@ static char path[64];
 #define CHECK(cond)                                                            \
   do {                                                                         \
     if (!(cond)) {                                                             \
-      fprintf(stderr, "fuzz_catchup: invariant violated at %s:%d: %s\n",      \
+      fprintf(stderr, "fuzz_catchup: invariant violated at %s:%d: %s\n",       \
               __FILE__, __LINE__, #cond);                                      \
       abort();                                                                 \
     }                                                                          \
@@ -144,8 +144,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     log_source_read(b, later);
     int found = 0;
     for (size_t i = 0; i < catch_up.n; i++)
-      found |= catch_up.s[i].proto == ITS_PROTO_UDP &&
-               catch_up.s[i].port == 65535;
+      found |=
+          catch_up.s[i].proto == ITS_PROTO_UDP && catch_up.s[i].port == 65535;
     CHECK(found || catch_up.n == MAX_SERIES);
   }
   log_source_free(a);

@@ -79,8 +79,8 @@ static node_t *node_new(void) {
 static void node_add_child(node_t *parent, node_t *child) {
   if (parent->children_num == parent->children_cap) {
     parent->children_cap = parent->children_cap ? parent->children_cap * 2 : 4;
-    parent->children = xrealloc(parent->children,
-                                (size_t)parent->children_cap * sizeof(node_t *));
+    parent->children = xrealloc(parent->children, (size_t)parent->children_cap *
+                                                      sizeof(node_t *));
   }
   parent->children[parent->children_num++] = child;
 }
@@ -273,7 +273,8 @@ static int same_tree(const oconfig_item_t *a, const node_t *n) {
     }
   }
   for (int i = 0; i < a->children_num; i++)
-    if (a->children[i].parent != a || !same_tree(&a->children[i], n->children[i]))
+    if (a->children[i].parent != a ||
+        !same_tree(&a->children[i], n->children[i]))
       return 0;
   return 1;
 }

@@ -36,8 +36,8 @@
 #define CHECK(cond)                                                            \
   do {                                                                         \
     if (!(cond)) {                                                             \
-      fprintf(stderr, "fuzz_log: invariant violated at %s:%d: %s\n",          \
-              __FILE__, __LINE__, #cond);                                      \
+      fprintf(stderr, "fuzz_log: invariant violated at %s:%d: %s\n", __FILE__, \
+              __LINE__, #cond);                                                \
       abort();                                                                 \
     }                                                                          \
   } while (0)
@@ -45,19 +45,18 @@
 /* Small, fixed services database: exact names, aliases, a name iptraf cuts
  * to 10 characters (netbios-ssn -> netbios-ss) and an ambiguous cut name
  * (microsoft-). */
-static const char SERVICES_TEXT[] =
-    "ssh 22/tcp\n"
-    "smtp 25/tcp mail\n"
-    "domain 53/tcp\n"
-    "domain 53/udp\n"
-    "http 80/tcp www\n"
-    "nntp 119/tcp readnews untp\n"
-    "netbios-ns 137/udp\n"
-    "netbios-ssn 139/tcp\n"
-    "https 443/tcp\n"
-    "microsoft-ds 445/tcp\n"
-    "microsoft-dx 446/tcp\n"
-    "x11 6000/tcp x11-0\n";
+static const char SERVICES_TEXT[] = "ssh 22/tcp\n"
+                                    "smtp 25/tcp mail\n"
+                                    "domain 53/tcp\n"
+                                    "domain 53/udp\n"
+                                    "http 80/tcp www\n"
+                                    "nntp 119/tcp readnews untp\n"
+                                    "netbios-ns 137/udp\n"
+                                    "netbios-ssn 139/tcp\n"
+                                    "https 443/tcp\n"
+                                    "microsoft-ds 445/tcp\n"
+                                    "microsoft-dx 446/tcp\n"
+                                    "x11 6000/tcp x11-0\n";
 
 /* Shadow state per series (keyed by its address, stable until the table is
  * freed): what the series' totals were at the end of the last block that

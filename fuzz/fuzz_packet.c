@@ -46,7 +46,8 @@
 #define CHECK(cond)                                                            \
   do {                                                                         \
     if (!(cond)) {                                                             \
-      fprintf(stderr, "fuzz_packet(dlt %d): invariant violated at %s:%d: %s\n", \
+      fprintf(stderr,                                                          \
+              "fuzz_packet(dlt %d): invariant violated at %s:%d: %s\n",        \
               FUZZ_DLT, __FILE__, __LINE__, #cond);                            \
       abort();                                                                 \
     }                                                                          \
@@ -130,8 +131,7 @@ static void check_copy(const port_counters_t *dst, const port_counters_t *src) {
   CHECK(memcmp(&dst->frag_unattributed, &src->frag_unattributed,
                sizeof(pkt_bytes_t)) == 0);
   CHECK(memcmp(&dst->malformed, &src->malformed, sizeof(pkt_bytes_t)) == 0);
-  CHECK(memcmp(&dst->not_tcp_udp, &src->not_tcp_udp, sizeof(pkt_bytes_t)) ==
-        0);
+  CHECK(memcmp(&dst->not_tcp_udp, &src->not_tcp_udp, sizeof(pkt_bytes_t)) == 0);
   CHECK(dst->not_ip == src->not_ip);
   CHECK(dst->frames == src->frames);
 }

@@ -112,6 +112,7 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++)
     if (run_path(argv[i], &count) != 0)
       rc = 1;
-  fprintf(stderr, "replay: %u inputs, %s\n", count, rc ? "some unreadable" : "all ran");
+  fprintf(stderr, "replay: %u inputs, %s\n", count,
+          rc ? "some unreadable" : "all ran");
   return rc;
 }

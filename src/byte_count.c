@@ -32,8 +32,8 @@ uint64_t byte_count(const char *p, size_t n, unsigned char c) {
       __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
       lanes = _mm_sub_epi8(lanes, _mm_cmpeq_epi8(v, needle));
     }
-    __m128i sums = _mm_add_epi64(_mm_sad_epu8(lanes, zero),
-                                 _mm_sad_epu8(lanes2, zero));
+    __m128i sums =
+        _mm_add_epi64(_mm_sad_epu8(lanes, zero), _mm_sad_epu8(lanes2, zero));
     count += (uint64_t)_mm_cvtsi128_si64(sums) +
              (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums));
   }

@@ -69,8 +69,8 @@ pcap_t *capture_open_live(const capture_opts_t *o, capture_status_t *status,
     default:
       *status = CAPTURE_FAILED;
     }
-    snprintf(err, errlen, "%s", pcap_geterr(p)[0] ? pcap_geterr(p)
-                                                  : pcap_statustostr(rc));
+    snprintf(err, errlen, "%s",
+             pcap_geterr(p)[0] ? pcap_geterr(p) : pcap_statustostr(rc));
     pcap_close(p);
     return NULL;
   }

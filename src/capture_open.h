@@ -8,12 +8,12 @@
 #include <stddef.h>
 
 typedef struct {
-  const char *device;  /* interface or "any" */
-  int snaplen;         /* bytes kept per packet */
-  int buffer_bytes;    /* kernel ring */
-  int timeout_ms;      /* block retire timeout */
+  const char *device; /* interface or "any" */
+  int snaplen;        /* bytes kept per packet */
+  int buffer_bytes;   /* kernel ring */
+  int timeout_ms;     /* block retire timeout */
   int promisc;
-  const char *filter;  /* NULL: the default TCP/UDP filter */
+  const char *filter; /* NULL: the default TCP/UDP filter */
 } capture_opts_t;
 
 typedef enum {

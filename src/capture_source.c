@@ -25,24 +25,25 @@ struct capture_source_s {
 
   pthread_mutex_t lock; /* guards everything below, never the packet path */
   pthread_cond_t cond;
-  pcap_t *handle;       /* for pcap_breakloop from other threads */
+  pcap_t *handle; /* for pcap_breakloop from other threads */
   int stop;
-  int done;             /* the thread has ended */
+  int done; /* the thread has ended */
   int snapshot_wanted;
   uint64_t snapshot_gen;
   port_counters_t snap;
   capture_stats_t snap_stats;
 
   /* Owned by the capture thread. */
-  unsigned ifindex;  /* of the device the open handle is bound to, 0: any */
-  int if_down;       /* last reported state */
+  unsigned ifindex; /* of the device the open handle is bound to, 0: any */
+  int if_down;      /* last reported state */
   port_counters_t live;
   uint64_t drops_closed, received_closed; /* from handles already closed */
   capture_stats_t stats;
 };
 
 /* Messages go to the configured log callback. */
-#define say(s, sev, ...) its_message((s)->cfg.log, (s)->cfg.ud, (sev), __VA_ARGS__)
+#define say(s, sev, ...)                                                       \
+  its_message((s)->cfg.log, (s)->cfg.ud, (sev), __VA_ARGS__)
 
 static const char *what(const capture_source_t *s) {
   return s->file ? s->file : s->device;
@@ -51,8 +52,8 @@ static const char *what(const capture_source_t *s) {
 typedef struct {
   port_counters_t *c;
   int dlt;
-  uint64_t seen;         /* frames handed to on_packet by this handle */
-  int cut;               /* count only frames stamped up to `cutoff` */
+  uint64_t seen; /* frames handed to on_packet by this handle */
+  int cut;       /* count only frames stamped up to `cutoff` */
   struct timeval cutoff;
 } dispatch_ctx_t;
 
@@ -124,8 +125,9 @@ static int check_interface(capture_source_t *s) {
     return 0;
   unsigned idx = if_nametoindex(s->device);
   if (idx != s->ifindex) {
-    say(s, 4, "capture on %s: the interface was renamed or replaced; "
-              "reopening it by name",
+    say(s, 4,
+        "capture on %s: the interface was renamed or replaced; "
+        "reopening it by name",
         s->device);
     return 1;
   }
@@ -139,8 +141,9 @@ static int check_interface(capture_source_t *s) {
     int down = !(ifr.ifr_flags & IFF_UP);
     if (down != s->if_down) {
       if (down)
-        say(s, 4, "capture on %s: the interface is down; counting goes on "
-                  "when it comes up",
+        say(s, 4,
+            "capture on %s: the interface is down; counting goes on "
+            "when it comes up",
             s->device);
       else
         say(s, 6, "capture on %s: the interface is up again", s->device);
@@ -201,8 +204,8 @@ static int drain_before_close(capture_source_t *s, pcap_t *p,
   }
 }
 
-static pcap_t *open_handle(capture_source_t *s, capture_status_t *st,
-                           char *err, size_t errlen) {
+static pcap_t *open_handle(capture_source_t *s, capture_status_t *st, char *err,
+                           size_t errlen) {
   if (s->file)
     return capture_open_file(s->file, s->filter, st, err, errlen);
   capture_opts_t o = {.device = s->device,
@@ -235,16 +238,19 @@ static void *capture_thread(void *arg) {
       /* One message per distinct error, not one per attempt. */
       if (retry_state_failed(&retry, (int)st, err)) {
         if (st == CAPTURE_NO_DEVICE)
-          say(s, 4, "capture on %s: the interface does not exist (yet); "
-                    "waiting for it",
+          say(s, 4,
+              "capture on %s: the interface does not exist (yet); "
+              "waiting for it",
               what(s));
         else if (st == CAPTURE_IFACE_DOWN)
-          say(s, 4, "capture on %s: the interface is down; counting starts "
-                    "when it is up",
+          say(s, 4,
+              "capture on %s: the interface is down; counting starts "
+              "when it is up",
               what(s));
         else if (st == CAPTURE_NO_PERMISSION)
-          say(s, 3, "capture on %s: permission denied (%s): capturing needs "
-                    "root or the CAP_NET_RAW capability for collectd; retrying",
+          say(s, 3,
+              "capture on %s: permission denied (%s): capturing needs "
+              "root or the CAP_NET_RAW capability for collectd; retrying",
               what(s), err);
         else
           say(s, 3, "capture on %s: %s%s", what(s), err,
@@ -261,8 +267,7 @@ static void *capture_thread(void *arg) {
     char after[64];
     retry_state_after_text(failed, error_said, after, sizeof(after));
     say(s, 6, "capture on %s: %s (link type %s)%s", what(s),
-        s->file ? "reading the file"
-                : (ever_opened ? "resumed" : "started"),
+        s->file ? "reading the file" : (ever_opened ? "resumed" : "started"),
         pcap_datalink_val_to_name(pcap_datalink(p))
             ? pcap_datalink_val_to_name(pcap_datalink(p))
             : "?",
@@ -369,7 +374,8 @@ capture_source_t *capture_source_start(const capture_config_t *cfg) {
                          cfg->frag_ttl) != 0 ||
       port_counters_init(&s->snap, cfg->ports, 0, 0) != 0 ||
       (cfg->device && !s->device) || (cfg->file && !s->file)) {
-    say(s, 3, "capture on %s: out of memory", cfg->file ? cfg->file : cfg->device);
+    say(s, 3, "capture on %s: out of memory",
+        cfg->file ? cfg->file : cfg->device);
     free_source(s);
     return NULL;
   }

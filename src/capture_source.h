@@ -17,25 +17,25 @@
 typedef its_message_cb_t capture_log_cb_t;
 
 typedef struct {
-  const char *device;        /* interface or "any"; NULL with file */
-  const char *file;          /* capture file, read once */
+  const char *device; /* interface or "any"; NULL with file */
+  const char *file;   /* capture file, read once */
   const port_set_t *ports;
   int snaplen;
   int buffer_bytes;
   int promisc;
-  const char *filter;        /* NULL: default */
+  const char *filter; /* NULL: default */
   size_t frag_slots;
   uint32_t frag_ttl;
-  double retry_interval;     /* seconds between attempts to (re)open */
+  double retry_interval; /* seconds between attempts to (re)open */
   capture_log_cb_t log;
   void *ud;
 } capture_config_t;
 
 typedef struct {
-  uint64_t kernel_drops;     /* ring full (and interface) drops, all handles */
+  uint64_t kernel_drops; /* ring full (and interface) drops, all handles */
   uint64_t kernel_received;
-  int running;               /* a handle is open and counting */
-  int file_done;             /* file mode: the whole file was counted */
+  int running;   /* a handle is open and counting */
+  int file_done; /* file mode: the whole file was counted */
   uint64_t reopens;
 } capture_stats_t;
 

@@ -64,8 +64,7 @@ size_t civil_time_parse(const char *s, size_t len, civil_time_t *out) {
   i = skip_blanks(s, len, i);
   if (!(i = read_int(s, len, i, 2, &ct.hour)) || i >= len || s[i] != ':')
     return 0;
-  if (!(i = read_int(s, len, i + 1, 2, &ct.minute)) || i >= len ||
-      s[i] != ':')
+  if (!(i = read_int(s, len, i + 1, 2, &ct.minute)) || i >= len || s[i] != ':')
     return 0;
   if (!(i = read_int(s, len, i + 1, 2, &ct.second)))
     return 0;

@@ -22,24 +22,25 @@
 #include "services.h"
 
 static void usage(FILE *f) {
-  fprintf(f,
-          "usage: iptraf-services-count [-p PORTSPEC]... (-r FILE.pcap | -i "
-          "IFACE -t SECONDS [-m pcap|ebpf] | -l IPTRAF.LOG)\n"
-          "  -p PORTSPEC  tcp/N, udp/N, N, tcp/N-M, tcp/NAME (repeatable;\n"
-          "               default tcp/0-1023 and udp/0-1023)\n"
-          "  -r FILE      count a capture file\n"
-          "  -i IFACE     capture live on IFACE (or \"any\") for -t SECONDS\n"
-          "               (SIGINT or SIGTERM ends it early, with the table)\n"
-          "  -m METHOD    live counting method: pcap (libpcap, the default) or\n"
-          "               ebpf (the plugin's in-kernel counter%s)\n"
-          "  -B MIB       libpcap capture ring size (default 32)\n"
-          "  -l LOG       report an iptraf service-monitor log's totals\n"
-          "Prints proto, port, dir (in/out), packets, bytes (IP bytes), one\n"
-          "row per (protocol, port, direction) with traffic.\n",
+  fprintf(
+      f,
+      "usage: iptraf-services-count [-p PORTSPEC]... (-r FILE.pcap | -i "
+      "IFACE -t SECONDS [-m pcap|ebpf] | -l IPTRAF.LOG)\n"
+      "  -p PORTSPEC  tcp/N, udp/N, N, tcp/N-M, tcp/NAME (repeatable;\n"
+      "               default tcp/0-1023 and udp/0-1023)\n"
+      "  -r FILE      count a capture file\n"
+      "  -i IFACE     capture live on IFACE (or \"any\") for -t SECONDS\n"
+      "               (SIGINT or SIGTERM ends it early, with the table)\n"
+      "  -m METHOD    live counting method: pcap (libpcap, the default) or\n"
+      "               ebpf (the plugin's in-kernel counter%s)\n"
+      "  -B MIB       libpcap capture ring size (default 32)\n"
+      "  -l LOG       report an iptraf service-monitor log's totals\n"
+      "Prints proto, port, dir (in/out), packets, bytes (IP bytes), one\n"
+      "row per (protocol, port, direction) with traffic.\n",
 #ifdef ITS_HAVE_EBPF
-          ""
+      ""
 #else
-          "; not in this build"
+      "; not in this build"
 #endif
   );
 }
@@ -307,8 +308,9 @@ static int count_live_ebpf(const char *iface, double seconds,
     usleep(10000);
   }
   if (!stats.running) {
-    fprintf(stderr, "iptraf-services-count: %s: eBPF: the program could not "
-                    "be attached to the interface\n",
+    fprintf(stderr,
+            "iptraf-services-count: %s: eBPF: the program could not "
+            "be attached to the interface\n",
             iface);
     ebpf_source_stop(s);
     return 2;
@@ -426,8 +428,9 @@ int main(int argc, char **argv) {
         rc = 2;
 #endif
       } else {
-        fprintf(stderr, "iptraf-services-count: -m %s: the methods are pcap "
-                        "and ebpf\n",
+        fprintf(stderr,
+                "iptraf-services-count: -m %s: the methods are pcap "
+                "and ebpf\n",
                 optarg);
         rc = 2;
       }

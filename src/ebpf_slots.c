@@ -6,7 +6,8 @@
 int ebpf_slots_build(ebpf_slots_t *m, const port_set_t *ports) {
   memset(m, 0, sizeof(*m));
   m->slot_of = calloc(EBPF_PORT_SLOT_ENTRIES, sizeof(uint32_t));
-  m->index_of = calloc(EBPF_SLOT_FIRST_PORT + ports->count + 1, sizeof(uint32_t));
+  m->index_of =
+      calloc(EBPF_SLOT_FIRST_PORT + ports->count + 1, sizeof(uint32_t));
   if (m->slot_of == NULL || m->index_of == NULL) {
     ebpf_slots_free(m);
     return -1;
@@ -34,8 +35,8 @@ void ebpf_slots_free(ebpf_slots_t *m) {
 
 int ebpf_link_header_len(int type) {
   switch (type) {
-  case 1:     /* ARPHRD_ETHER */
-  case 772:   /* ARPHRD_LOOPBACK */
+  case 1:   /* ARPHRD_ETHER */
+  case 772: /* ARPHRD_LOOPBACK */
     return 14;
   case 65534: /* ARPHRD_NONE (tun, wireguard) */
   case 519:   /* ARPHRD_RAWIP */

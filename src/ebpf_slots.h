@@ -14,9 +14,9 @@
 #include "portspec.h"
 
 typedef struct {
-  uint32_t *slot_of;     /* [EBPF_PORT_SLOT_ENTRIES]: 0 or a slot */
-  uint32_t *index_of;    /* [nslots]: proto * 65536 + port of each slot */
-  uint32_t nslots;       /* EBPF_SLOT_FIRST_PORT + monitored pairs */
+  uint32_t *slot_of;  /* [EBPF_PORT_SLOT_ENTRIES]: 0 or a slot */
+  uint32_t *index_of; /* [nslots]: proto * 65536 + port of each slot */
+  uint32_t nslots;    /* EBPF_SLOT_FIRST_PORT + monitored pairs */
 } ebpf_slots_t;
 
 /* -1 when out of memory. */
@@ -25,7 +25,8 @@ void ebpf_slots_free(ebpf_slots_t *m);
 
 /* The length libpcap would give a packet's link header on a device of this
  * ARPHRD_* type (14: Ethernet-like, 0: raw IP), -1 when the eBPF method does
- * not support the link type. "any" captures (libpcap's cooked header) use 16. */
+ * not support the link type. "any" captures (libpcap's cooked header) use 16.
+ */
 int ebpf_link_header_len(int arphrd_type);
 
 /* Fills `dst` (initialised with the same ports, reused between calls) from

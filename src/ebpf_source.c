@@ -55,12 +55,13 @@ struct ebpf_source_s {
 
   pthread_mutex_t lock; /* guards stop, loaded and stats */
   int stop;
-  int loaded;           /* skel and counters are set and stay until stop */
+  int loaded; /* skel and counters are set and stay until stop */
   capture_stats_t stats;
 };
 
 /* Messages go to the configured log callback. */
-#define say(s, sev, ...) its_message((s)->cfg.log, (s)->cfg.ud, (sev), __VA_ARGS__)
+#define say(s, sev, ...)                                                       \
+  its_message((s)->cfg.log, (s)->cfg.ud, (sev), __VA_ARGS__)
 
 /* libbpf's own messages: the last warning is kept for our error message
  * (its generic RLIMIT_MEMLOCK hint on EPERM is misleading, so never
@@ -143,9 +144,7 @@ static int verifier_verdict(char *out, size_t outlen) {
 
 static pthread_once_t libbpf_print_once = PTHREAD_ONCE_INIT;
 
-static void set_libbpf_print(void) {
-  libbpf_set_print(on_libbpf_print);
-}
+static void set_libbpf_print(void) { libbpf_set_print(on_libbpf_print); }
 
 static const char *permission_advice =
     "the eBPF method needs root, or CAP_BPF (or CAP_SYS_ADMIN) and "
@@ -279,10 +278,9 @@ static int attach(ebpf_source_t *s, int ifindex, attach_state_t *state,
     mode = hdr == 14 ? EBPF_MODE_ETHERNET : EBPF_MODE_RAW_IP;
     is_lo = type == ARPHRD_LOOPBACK;
   }
-  int sock = socket(AF_PACKET,
-                    (mode == EBPF_MODE_COOKED ? SOCK_DGRAM : SOCK_RAW) |
-                        SOCK_CLOEXEC,
-                    0);
+  int sock = socket(
+      AF_PACKET,
+      (mode == EBPF_MODE_COOKED ? SOCK_DGRAM : SOCK_RAW) | SOCK_CLOEXEC, 0);
   if (sock < 0) {
     *state = (errno == EPERM || errno == EACCES) ? ST_NO_PERMISSION : ST_FAILED;
     snprintf(err, errlen, "opening a packet socket: %s", strerror(errno));
@@ -292,8 +290,8 @@ static int attach(ebpf_source_t *s, int ifindex, attach_state_t *state,
    * it once, as libpcap does. Never elsewhere: outgoing traffic would
    * vanish. On "any" the program drops outgoing copies on lo itself. */
   int one = 1;
-  if (is_lo &&
-      setsockopt(sock, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) != 0) {
+  if (is_lo && setsockopt(sock, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
+                          sizeof(one)) != 0) {
     *state = ST_FAILED;
     snprintf(err, errlen, "PACKET_IGNORE_OUTGOING: %s", strerror(errno));
     close(sock);
@@ -310,8 +308,10 @@ static int attach(ebpf_source_t *s, int ifindex, attach_state_t *state,
     return -1;
   }
   if (s->cfg.promisc && !s->any) {
-    struct packet_mreq mr = {.mr_ifindex = ifindex, .mr_type = PACKET_MR_PROMISC};
-    if (setsockopt(sock, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) != 0) {
+    struct packet_mreq mr = {.mr_ifindex = ifindex,
+                             .mr_type = PACKET_MR_PROMISC};
+    if (setsockopt(sock, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) !=
+        0) {
       *state = ST_FAILED;
       snprintf(err, errlen, "promiscuous mode: %s", strerror(errno));
       close(sock);
@@ -389,12 +389,14 @@ static ebpf_status_t load_program(ebpf_source_t *s, int *errnum, char *err,
     goto fail;
   }
   const ebpf_config_t *cfg = &s->cfg;
-  s->skel->rodata->snaplen = (uint32_t)(cfg->snaplen > 0 ? cfg->snaplen : 65535);
+  s->skel->rodata->snaplen =
+      (uint32_t)(cfg->snaplen > 0 ? cfg->snaplen : 65535);
   s->skel->rodata->frag_ttl_ns =
       (uint64_t)(cfg->frag_ttl ? cfg->frag_ttl : 60) * 1000000000ULL;
   if (bpf_map__set_max_entries(s->skel->maps.counters, s->slots.nslots) != 0 ||
-      bpf_map__set_max_entries(s->skel->maps.frags,
-                               (uint32_t)(cfg->frag_slots ? cfg->frag_slots : 4096)) != 0) {
+      bpf_map__set_max_entries(
+          s->skel->maps.frags,
+          (uint32_t)(cfg->frag_slots ? cfg->frag_slots : 4096)) != 0) {
     *errnum = EINVAL;
     snprintf(err, errlen, "sizing the maps failed");
     goto fail;
@@ -407,8 +409,9 @@ static ebpf_status_t load_program(ebpf_source_t *s, int *errnum, char *err,
     if (verifier_verdict(verdict, sizeof(verdict))) {
       /* The verifier says EACCES too: its log tells it from a permission
        * problem. */
-      snprintf(err, errlen, "the kernel's verifier refused the eBPF program "
-                            "(%s): %s",
+      snprintf(err, errlen,
+               "the kernel's verifier refused the eBPF program "
+               "(%s): %s",
                strerror(e), verdict);
     } else if (e == EPERM || e == EACCES) {
       status = EBPF_NO_PERMISSION;
@@ -458,10 +461,11 @@ fail:
 static void load_failed(ebpf_source_t *s, int errnum, const char *err) {
   if (!retry_state_failed(&s->load_retry, errnum, NULL))
     return;
-  double next = retry_state_delay(&s->load_retry, s->cfg.retry_interval,
-                                  LOAD_RETRY_CAP);
-  say(s, 3, "capture on %s: Method \"ebpf\": %s; retrying in %g s, then "
-            "less often (up to every %g s)",
+  double next =
+      retry_state_delay(&s->load_retry, s->cfg.retry_interval, LOAD_RETRY_CAP);
+  say(s, 3,
+      "capture on %s: Method \"ebpf\": %s; retrying in %g s, then "
+      "less often (up to every %g s)",
       s->device, err, next,
       s->cfg.retry_interval > LOAD_RETRY_CAP ? s->cfg.retry_interval
                                              : LOAD_RETRY_CAP);
@@ -481,8 +485,9 @@ static int load_thread_part(ebpf_source_t *s) {
     load_failed(s, errnum, err);
   }
   unsigned failed = retry_state_succeeded(&s->load_retry);
-  say(s, 6, "capture on %s: Method \"ebpf\" loaded after %u failed "
-            "attempt%s",
+  say(s, 6,
+      "capture on %s: Method \"ebpf\" loaded after %u failed "
+      "attempt%s",
       s->device, failed, failed == 1 ? "" : "s");
   pthread_mutex_lock(&s->lock);
   s->loaded = 1;
@@ -513,8 +518,9 @@ static void *source_thread(void *arg) {
     if (sock < 0) {
       if (retry_state_failed(&attach_retry, (int)st, err)) {
         if (st == ST_MISSING)
-          say(s, 4, "capture on %s: the interface does not exist (yet); "
-                    "waiting for it",
+          say(s, 4,
+              "capture on %s: the interface does not exist (yet); "
+              "waiting for it",
               s->device);
         else if (st == ST_NO_PERMISSION)
           say(s, 3, "capture on %s: permission denied (%s): %s; retrying",
@@ -530,8 +536,9 @@ static void *source_thread(void *arg) {
     unsigned failed = retry_state_succeeded(&attach_retry);
     char after[64];
     retry_state_after_text(failed, error_said, after, sizeof(after));
-    say(s, 6, "capture on %s: %s (eBPF socket filter, nothing queued to "
-              "user space)%s",
+    say(s, 6,
+        "capture on %s: %s (eBPF socket filter, nothing queued to "
+        "user space)%s",
         s->device, ever ? "resumed" : "started", after);
     set_running(s, 1, ever);
     ever = 1;
@@ -553,8 +560,9 @@ static void *source_thread(void *arg) {
         continue;
       int now = (int)if_nametoindex(s->device);
       if (now != ifindex) {
-        say(s, 4, "capture on %s stopped: the interface was deleted%s; "
-                  "reopening",
+        say(s, 4,
+            "capture on %s stopped: the interface was deleted%s; "
+            "reopening",
             s->device, now > 0 ? " and created again" : "");
         break;
       }
@@ -562,8 +570,9 @@ static void *source_thread(void *arg) {
         continue; /* a link event: the name is all it is looked for */
       int up = interface_up(s->device);
       if (!up && !down_said) {
-        say(s, 4, "capture on %s: the interface is down; counting resumes "
-                  "when it is up",
+        say(s, 4,
+            "capture on %s: the interface is down; counting resumes "
+            "when it is up",
             s->device);
         down_said = 1;
       } else if (up && down_said) {

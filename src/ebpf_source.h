@@ -20,9 +20,9 @@
 #include "portspec.h"
 
 typedef struct {
-  const char *device;    /* interface or "any" */
+  const char *device; /* interface or "any" */
   const port_set_t *ports;
-  int snaplen;           /* what libpcap would capture: same counts */
+  int snaplen; /* what libpcap would capture: same counts */
   int promisc;
   size_t frag_slots;
   uint32_t frag_ttl;

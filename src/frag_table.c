@@ -89,7 +89,8 @@ void frag_table_put(frag_table_t *t, const frag_key_t *key, uint8_t proto,
         victim = s;
       continue;
     }
-    if (victim == NULL || (victim->expires != 0 && s->expires < victim->expires))
+    if (victim == NULL ||
+        (victim->expires != 0 && s->expires < victim->expires))
       victim = s;
   }
   victim->key = *key;

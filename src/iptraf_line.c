@@ -47,8 +47,8 @@ static const char *const ERR_NUMBER = "expected a number";
 static const char *const ERR_OVERFLOW = "number does not fit in 64 bits";
 
 /* "<packets> packets, <bytes> bytes <label>" */
-static const char *read_group(cursor_t *c, const char *label,
-                              uint64_t *packets, uint64_t *bytes) {
+static const char *read_group(cursor_t *c, const char *label, uint64_t *packets,
+                              uint64_t *bytes) {
   int rc;
   skip_ws(c);
   if ((rc = read_u64(c, packets)) != 0)
@@ -184,8 +184,10 @@ typedef struct {
 } event_marker_t;
 
 static const event_marker_t event_markers[] = {
-    {"; ******** TCP/UDP service monitor started ********", IPTRAF_LINE_STARTED},
-    {"; ******** TCP/UDP service monitor stopped ********", IPTRAF_LINE_STOPPED},
+    {"; ******** TCP/UDP service monitor started ********",
+     IPTRAF_LINE_STARTED},
+    {"; ******** TCP/UDP service monitor stopped ********",
+     IPTRAF_LINE_STOPPED},
     {"; ***** USR1 signal received, preparing to reopen log file *****",
      IPTRAF_LINE_USR1},
     {"; ***** Logfile reopened *****", IPTRAF_LINE_REOPENED},

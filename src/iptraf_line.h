@@ -17,9 +17,11 @@ typedef enum {
 
 typedef enum {
   IPTRAF_LINE_BLANK,
-  IPTRAF_LINE_STARTED,      /* "<ctime>; ******** TCP/UDP service monitor started ********" */
-  IPTRAF_LINE_STOPPED,      /* "... monitor stopped ..." */
-  IPTRAF_LINE_USR1,         /* "... USR1 signal received, preparing to reopen log file ..." */
+  IPTRAF_LINE_STARTED, /* "<ctime>; ******** TCP/UDP service monitor started
+                          ********" */
+  IPTRAF_LINE_STOPPED, /* "... monitor stopped ..." */
+  IPTRAF_LINE_USR1, /* "... USR1 signal received, preparing to reopen log file
+                       ..." */
   IPTRAF_LINE_REOPENED,     /* "... Logfile reopened ..." */
   IPTRAF_LINE_BLOCK_HEADER, /* "*** TCP/UDP traffic log, generated <ctime>" */
   IPTRAF_LINE_PORT,         /* "TCP/80: 98 packets, 606926 bytes total, ..." */
@@ -38,8 +40,8 @@ typedef struct {
 
   /* IPTRAF_LINE_PORT */
   its_proto_t proto;
-  int port;                              /* -1 when the log shows a name */
-  char name[ITS_SERVICE_NAME_MAX + 1];   /* the text after "TCP/" */
+  int port;                            /* -1 when the log shows a name */
+  char name[ITS_SERVICE_NAME_MAX + 1]; /* the text after "TCP/" */
   uint64_t total_packets, total_bytes;
   uint64_t in_packets, in_bytes;
   uint64_t out_packets, out_bytes;
@@ -52,7 +54,8 @@ typedef struct {
 } iptraf_line_t;
 
 /* Parses the line [line, line+len) (without its newline; a trailing '\r' is
- * ignored). Always fills out->kind; returns 0, or -1 for IPTRAF_LINE_INVALID. */
+ * ignored). Always fills out->kind; returns 0, or -1 for IPTRAF_LINE_INVALID.
+ */
 int iptraf_line_parse(const char *line, size_t len, iptraf_line_t *out);
 
 const char *its_proto_name(its_proto_t proto);

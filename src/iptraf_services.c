@@ -41,13 +41,13 @@ typedef enum { METHOD_PCAP, METHOD_EBPF, METHOD_AUTO } capture_method_t;
 typedef struct source_s {
   source_kind_t kind;
   char *instance;
-  char *path; /* <Log "path"> or <Capture "device"> */
-  port_set_t *ports; /* NULL: all (log) / the default ports (capture) */
+  char *path;           /* <Log "path"> or <Capture "device"> */
+  port_set_t *ports;    /* NULL: all (log) / the default ports (capture) */
   double read_interval; /* 0: collectd's */
 
   /* <Log> */
   int replay_history;
-  double log_interval;  /* 0: learn from the log */
+  double log_interval; /* 0: learn from the log */
   double incomplete_block_timeout;
   int max_line;
   log_source_t *log;
@@ -158,8 +158,8 @@ static int get_single_string(const oconfig_item_t *ci, char **out) {
 
 static int get_bool(const oconfig_item_t *ci, int *out) {
   if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_BOOLEAN) {
-    CONFIG_ERROR("%s: option \"%s\" takes true or false, not %s",
-                 where(ci), ci->key, given(ci));
+    CONFIG_ERROR("%s: option \"%s\" takes true or false, not %s", where(ci),
+                 ci->key, given(ci));
     return -1;
   }
   *out = ci->values[0].value.boolean ? 1 : 0;
@@ -175,8 +175,8 @@ static int get_number(const oconfig_item_t *ci, double min, double max,
   }
   double v = ci->values[0].value.number;
   if (!(v >= min && v <= max)) {
-    CONFIG_ERROR("%s: option \"%s\": %g is out of range (%g to %g)",
-                 where(ci), ci->key, v, min, max);
+    CONFIG_ERROR("%s: option \"%s\": %g is out of range (%g to %g)", where(ci),
+                 ci->key, v, min, max);
     return -1;
   }
   *out = v;
@@ -276,8 +276,7 @@ static const char *kind_name(const source_t *s) {
 static int add_source(source_t *s) {
   for (source_t *o = sources; o; o = o->next) {
     if (o->kind == s->kind && strcmp(o->path, s->path) == 0 &&
-        (s->kind == SOURCE_LOG ||
-         (o->file == NULL && s->file == NULL))) {
+        (s->kind == SOURCE_LOG || (o->file == NULL && s->file == NULL))) {
       CONFIG_ERROR("<%s \"%s\"> is configured twice", kind_name(s), s->path);
       return -1;
     }
@@ -297,8 +296,7 @@ static int add_source(source_t *s) {
 
 /* The options both blocks take. Returns 1 when `c` is one of them (with
  * *rc set to -1 when its value is bad), 0 when it is not. */
-static int config_common_option(source_t *s, const oconfig_item_t *c,
-                                int *rc) {
+static int config_common_option(source_t *s, const oconfig_item_t *c, int *rc) {
   if (strcasecmp(c->key, "Instance") == 0) {
     if (get_single_string(c, &s->instance) != 0)
       *rc = -1;
@@ -631,7 +629,8 @@ static int capture_read(source_t *s) {
             s->file ? s->file : s->path);
   } else if (busy == 0 && s->warned_busy) {
     s->warned_busy = 0;
-    INFO(PLUGIN_NAME ": capture on %s answers again", s->file ? s->file : s->path);
+    INFO(PLUGIN_NAME ": capture on %s answers again",
+         s->file ? s->file : s->path);
   }
   cdtime_t now = cdtime();
   const port_counters_t *c = &s->snapshot;
@@ -645,16 +644,16 @@ static int capture_read(source_t *s) {
                 pc->out.bytes);
   }
   if (s->report_other) {
-    submit_pair(s, now, "tcp-other", c->other[0].packets, c->other[0].bytes,
-                0, 0);
-    submit_pair(s, now, "udp-other", c->other[1].packets, c->other[1].bytes,
-                0, 0);
+    submit_pair(s, now, "tcp-other", c->other[0].packets, c->other[0].bytes, 0,
+                0);
+    submit_pair(s, now, "udp-other", c->other[1].packets, c->other[1].bytes, 0,
+                0);
   }
   /* Always visible, so that a non-zero value is noticed. */
   submit_pair(s, now, "fragments-unattributed", c->frag_unattributed.packets,
               c->frag_unattributed.bytes, 0, 0);
-  submit_pair(s, now, "malformed", c->malformed.packets, c->malformed.bytes,
-              0, 0);
+  submit_pair(s, now, "malformed", c->malformed.packets, c->malformed.bytes, 0,
+              0);
   if (s->file == NULL) /* eBPF: nothing is queued, so never a drop */
     submit(s, now, 0, "if_rx_dropped", "capture", 1, st.kernel_drops, 0);
   return 0;
@@ -946,7 +945,8 @@ static int its_init(void) {
     snprintf(name, sizeof(name), PLUGIN_NAME "/%s/%s",
              s->kind == SOURCE_LOG ? "log" : "capture", s->instance);
     user_data_t ud = {.data = s, .free_func = NULL};
-    if (plugin_register_complex_read(NULL, name, its_read, interval, &ud) != 0) {
+    if (plugin_register_complex_read(NULL, name, its_read, interval, &ud) !=
+        0) {
       ERROR(PLUGIN_NAME ": cannot register the read callback for %s", s->path);
       return -1;
     }

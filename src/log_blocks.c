@@ -107,7 +107,7 @@ block_note_t block_assembler_feed(block_assembler_t *a, const iptraf_line_t *l,
     if (!a->in_block)
       return BLOCK_NOTE_ORPHAN_LINE;
     return log_block_add(&a->cur, l) == 0 ? BLOCK_NOTE_NONE
-                                           : BLOCK_NOTE_NO_MEMORY;
+                                          : BLOCK_NOTE_NO_MEMORY;
 
   case IPTRAF_LINE_RUNNING_TIME:
     if (!a->in_block)

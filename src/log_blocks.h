@@ -16,10 +16,11 @@ typedef struct {
 } block_entry_t;
 
 typedef struct {
-  time_t generated;   /* epoch seconds of the "generated" stamp */
-  time_t gap;         /* seconds since the previous block or start of the same run; 0 unknown */
-  int complete;       /* closed by its "Running time" line */
-  int new_run;        /* first block after a "started" line */
+  time_t generated; /* epoch seconds of the "generated" stamp */
+  time_t gap;   /* seconds since the previous block or start of the same run; 0
+                   unknown */
+  int complete; /* closed by its "Running time" line */
+  int new_run;  /* first block after a "started" line */
   uint64_t header_line;
   size_t count, cap;
   block_entry_t *entries;
@@ -40,7 +41,7 @@ typedef struct {
   log_block_t cur;
   int in_block;
   int pending_new_run; /* a "started" line was seen, no block since */
-  time_t run_started;  /* epoch of the current run's "started" line, 0 unknown */
+  time_t run_started; /* epoch of the current run's "started" line, 0 unknown */
   time_t prev_generated; /* previous block of the same run, 0 none */
   time_t last_seen_time; /* any stamp, for DST disambiguation */
   uint64_t blocks_done;

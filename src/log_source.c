@@ -22,7 +22,7 @@ typedef struct {
   struct body_span {
     size_t at;        /* offset in text */
     uint64_t line_no; /* of its first line */
-  } *spans;
+  } * spans;
   size_t nspans, cap_spans;
   size_t running_time_at; /* first "Running time" line, or NO_RUNNING_TIME */
 } raw_body_t;
@@ -44,8 +44,8 @@ struct log_source_s {
   name_map_t *names;
 
   int first_read_done;
-  int catching_up;     /* first read of a file present at start */
-  int replaying;       /* ReplayHistory: one block per read until the end */
+  int catching_up;        /* first read of a file present at start */
+  int replaying;          /* ReplayHistory: one block per read until the end */
   log_block_t last_block; /* catch-up: the newest block, emitted at the end */
   int have_last_block;
   /* Catch-up at start-up parses only the last block of each iptraf run: a
@@ -53,9 +53,9 @@ struct log_source_s {
    * '*') is passed over in bulk by the tail and kept raw until the block is
    * known to matter. */
   raw_body_t raw_current, raw_deferred;
-  log_block_t deferred;  /* the newest complete block of the run, unparsed */
+  log_block_t deferred; /* the newest complete block of the run, unparsed */
   int have_deferred;
-  series_t *touched;   /* series updated since the last emission */
+  series_t *touched; /* series updated since the last emission */
   series_t **touched_tail;
 
   time_t learned_interval;
@@ -76,7 +76,8 @@ struct log_source_s {
 };
 
 /* Messages go to the configured log callback. */
-#define say(s, sev, ...) its_message((s)->cfg.log, (s)->cfg.ud, (sev), __VA_ARGS__)
+#define say(s, sev, ...)                                                       \
+  its_message((s)->cfg.log, (s)->cfg.ud, (sev), __VA_ARGS__)
 
 /* Rate-limited warning about the log's content. */
 static void warn_line(log_source_t *s, uint64_t line_no, const char *what) {
@@ -139,9 +140,8 @@ static int resolve_port(log_source_t *s, const block_entry_t *e) {
       services_lookup(s->cfg.services, e->proto, e->name, 1, &port);
   m->port = (r == SERVICES_FOUND) ? port : -1;
   if (r != SERVICES_FOUND)
-    say(s, 4,
-        "%s: %s service \"%s\" %s; it is reported under its name%s", s->path,
-        its_proto_name(e->proto), e->name,
+    say(s, 4, "%s: %s service \"%s\" %s; it is reported under its name%s",
+        s->path, its_proto_name(e->proto), e->name,
         r == SERVICES_AMBIGUOUS
             ? "could stand for several ports (its name was cut to 10 "
               "characters)"
@@ -551,7 +551,8 @@ static void process_line(log_source_t *s, const char *line, size_t len,
     return;
   if (parse_or_warn(s, line, len, line_no, &l) != 0)
     return;
-  block_note_t note = block_assembler_feed(&s->blocks, &l, line_no, on_block, s);
+  block_note_t note =
+      block_assembler_feed(&s->blocks, &l, line_no, on_block, s);
   if (s->catching_up &&
       (l.kind == IPTRAF_LINE_STARTED || l.kind == IPTRAF_LINE_STOPPED))
     materialize_deferred(s); /* the run ended: its last block counts */
@@ -598,12 +599,12 @@ static void close_body(log_source_t *s) {
   while (i > 0 && r->spans[i - 1].at > at)
     i--;
   /* Span i-1 holds the "Running time" line: number it. */
-  uint64_t line_no = r->spans[i - 1].line_no +
-                     byte_count(r->text + r->spans[i - 1].at,
-                                at - r->spans[i - 1].at, '\n');
-  int ok = body_append(&rest, r->text + at,
-                       (i < r->nspans ? r->spans[i].at : r->len) - at,
-                       line_no) == 0;
+  uint64_t line_no =
+      r->spans[i - 1].line_no +
+      byte_count(r->text + r->spans[i - 1].at, at - r->spans[i - 1].at, '\n');
+  int ok =
+      body_append(&rest, r->text + at,
+                  (i < r->nspans ? r->spans[i].at : r->len) - at, line_no) == 0;
   for (size_t k = i; ok && k < r->nspans; k++)
     ok = body_append(&rest, r->text + r->spans[k].at,
                      (k + 1 < r->nspans ? r->spans[k + 1].at : r->len) -
@@ -766,7 +767,8 @@ int log_source_read(log_source_t *s, time_t now) {
         "after the previous value's (two blocks in one second, or the clock "
         "stepped back); their counts go out with the next newer block",
         s->path,
-        (unsigned long long)(s->stats.blocks_skipped_old - s->skipped_reported));
+        (unsigned long long)(s->stats.blocks_skipped_old -
+                             s->skipped_reported));
     s->skipped_reported = s->stats.blocks_skipped_old;
   }
   if (s->stats.values_already_dispatched > 0 && !s->already_dispatched_said) {

@@ -29,12 +29,13 @@ typedef its_message_cb_t its_log_cb_t;
 
 typedef struct {
   const char *path;
-  const port_set_t *ports;   /* NULL: every port in the log */
+  const port_set_t *ports; /* NULL: every port in the log */
   const services_t *services;
-  int replay_history;        /* at start, emit every block, not just the last */
-  time_t incomplete_block_timeout; /* seconds before an unfinished block counts */
-  time_t log_interval;       /* 0: learn it from the log */
-  time_t default_interval;   /* until the log's interval is known */
+  int replay_history; /* at start, emit every block, not just the last */
+  time_t
+      incomplete_block_timeout; /* seconds before an unfinished block counts */
+  time_t log_interval;          /* 0: learn it from the log */
+  time_t default_interval;      /* until the log's interval is known */
   size_t max_line;
   /* The newest block time whose values a previous collectd dispatched (0:
    * none, e.g. no state was kept): values of blocks up to this time are not

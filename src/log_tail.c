@@ -124,9 +124,8 @@ static int split_lines(log_tail_t *t, const char *buf, size_t n, off_t at,
     if (t->discarding) {
       t->discarding = 0;
       t->lines_too_long++;
-      say(cb, TAIL_WARNING,
-          "%s line %llu: line longer than %zu bytes, skipped", t->path,
-          (unsigned long long)t->line_no, t->max_line);
+      say(cb, TAIL_WARNING, "%s line %llu: line longer than %zu bytes, skipped",
+          t->path, (unsigned long long)t->line_no, t->max_line);
     } else if (t->partial_len > 0) {
       if (keep_partial(t, p, (size_t)(nl - p)) != 0 || t->discarding) {
         t->discarding = 0;
@@ -146,9 +145,8 @@ static int split_lines(log_tail_t *t, const char *buf, size_t n, off_t at,
       t->partial_len = 0;
     } else if ((size_t)(nl - p) > t->max_line) {
       t->lines_too_long++;
-      say(cb, TAIL_WARNING,
-          "%s line %llu: line longer than %zu bytes, skipped", t->path,
-          (unsigned long long)t->line_no, t->max_line);
+      say(cb, TAIL_WARNING, "%s line %llu: line longer than %zu bytes, skipped",
+          t->path, (unsigned long long)t->line_no, t->max_line);
     } else {
       stop = cb->on_line(cb->ud, p, (size_t)(nl - p), t->line_no);
     }

@@ -46,17 +46,17 @@ typedef struct {
   dev_t dev;
   ino_t ino;
   off_t offset;
-  uint64_t line_no;      /* lines completed in the current file */
-  char *partial;         /* start of a line still being written */
+  uint64_t line_no; /* lines completed in the current file */
+  char *partial;    /* start of a line still being written */
   size_t partial_len, partial_cap;
-  int discarding;        /* inside an over-long line */
-  int reported_errno;    /* last open error already reported */
+  int discarding;     /* inside an over-long line */
+  int reported_errno; /* last open error already reported */
   int ever_opened;
   int open_reported_missing;
   uint64_t bytes_read_total;
   uint64_t lines_too_long;
-  int paused;            /* the line callback asked to stop */
-  int skip_byte;         /* -1, or: pass lines without it to on_skipped */
+  int paused;    /* the line callback asked to stop */
+  int skip_byte; /* -1, or: pass lines without it to on_skipped */
 } log_tail_t;
 
 int log_tail_init(log_tail_t *t, const char *path, size_t max_line);

@@ -231,7 +231,8 @@ decode_kind_t packet_decode(int dlt, const uint8_t *pkt, size_t caplen,
     uint32_t fam_be = rd32(pkt);
     uint32_t fam_le = (uint32_t)pkt[0] | ((uint32_t)pkt[1] << 8) |
                       ((uint32_t)pkt[2] << 16) | ((uint32_t)pkt[3] << 24);
-    uint32_t fam = dlt == ITS_DLT_LOOP ? fam_be : (fam_le < 256 ? fam_le : fam_be);
+    uint32_t fam =
+        dlt == ITS_DLT_LOOP ? fam_be : (fam_le < 256 ? fam_le : fam_be);
     if (fam == 2)
       return decode_ipv4(pkt + 4, caplen - 4, r);
     if (fam == 10 || fam == 24 || fam == 28 || fam == 30)

@@ -10,7 +10,7 @@
 /* libpcap link types this decoder understands (values of DLT_*). */
 #define ITS_DLT_NULL 0
 #define ITS_DLT_EN10MB 1
-#define ITS_DLT_RAW 12        /* OpenBSD-style raw; Linux's is 14 elsewhere */
+#define ITS_DLT_RAW 12 /* OpenBSD-style raw; Linux's is 14 elsewhere */
 #define ITS_DLT_RAW_ALT 14
 #define ITS_DLT_LOOP 108
 #define ITS_DLT_LINUX_SLL 113
@@ -20,11 +20,11 @@
 #define ITS_DLT_LINUX_SLL2 276
 
 typedef enum {
-  DECODE_PORTS,        /* a TCP/UDP packet with its ports (first fragment too) */
-  DECODE_FRAGMENT,     /* a non-first fragment: ports come from frag_key */
-  DECODE_NOT_TCP_UDP,  /* IP, but another protocol (ICMP, ...) */
-  DECODE_NOT_IP,       /* ARP, LLDP, ... */
-  DECODE_MALFORMED,    /* truncated or inconsistent headers */
+  DECODE_PORTS,       /* a TCP/UDP packet with its ports (first fragment too) */
+  DECODE_FRAGMENT,    /* a non-first fragment: ports come from frag_key */
+  DECODE_NOT_TCP_UDP, /* IP, but another protocol (ICMP, ...) */
+  DECODE_NOT_IP,      /* ARP, LLDP, ... */
+  DECODE_MALFORMED,   /* truncated or inconsistent headers */
 } decode_kind_t;
 
 /* Identifies a fragmented datagram: addresses, id and protocol. */
@@ -37,12 +37,12 @@ typedef struct {
 
 typedef struct {
   decode_kind_t kind;
-  uint8_t proto;            /* 6 TCP or 17 UDP (DECODE_PORTS) */
+  uint8_t proto; /* 6 TCP or 17 UDP (DECODE_PORTS) */
   uint16_t sport, dport;
-  uint32_t ip_bytes;        /* IPv4 total length, or IPv6 payload length + 40 */
-  int first_fragment;       /* DECODE_PORTS of a datagram's first fragment */
-  frag_key_t frag;          /* first_fragment or DECODE_FRAGMENT */
-  const char *why;          /* DECODE_MALFORMED: what was wrong */
+  uint32_t ip_bytes;  /* IPv4 total length, or IPv6 payload length + 40 */
+  int first_fragment; /* DECODE_PORTS of a datagram's first fragment */
+  frag_key_t frag;    /* first_fragment or DECODE_FRAGMENT */
+  const char *why;    /* DECODE_MALFORMED: what was wrong */
 } decode_result_t;
 
 /* Decodes one frame of link type `dlt`, `caplen` bytes captured. Returns

@@ -27,11 +27,12 @@ typedef struct {
   uint32_t seen_count;
   uint64_t *seen_bits; /* [2 * 65536 / 64] */
 
-  pkt_bytes_t other[2];         /* TCP/UDP packets on no monitored port */
-  pkt_bytes_t frag_unattributed; /* fragments whose first fragment was not seen */
-  pkt_bytes_t malformed;        /* truncated or inconsistent headers */
-  pkt_bytes_t not_tcp_udp;      /* IP packets of other protocols (not reported) */
-  uint64_t not_ip;              /* frames without IP (not reported) */
+  pkt_bytes_t other[2]; /* TCP/UDP packets on no monitored port */
+  pkt_bytes_t
+      frag_unattributed;   /* fragments whose first fragment was not seen */
+  pkt_bytes_t malformed;   /* truncated or inconsistent headers */
+  pkt_bytes_t not_tcp_udp; /* IP packets of other protocols (not reported) */
+  uint64_t not_ip;         /* frames without IP (not reported) */
   uint64_t frames;
 
   const port_set_t *monitored;

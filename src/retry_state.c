@@ -3,9 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-void retry_state_init(retry_state_t *r) {
-  memset(r, 0, sizeof(*r));
-}
+void retry_state_init(retry_state_t *r) { memset(r, 0, sizeof(*r)); }
 
 int retry_state_failed(retry_state_t *r, int key, const char *text) {
   if (r->failures < ~0u)

@@ -8,8 +8,13 @@
 
 #include "iptraf_line.h"
 
-enum { SERIES_IN_PACKETS, SERIES_IN_BYTES, SERIES_OUT_PACKETS, SERIES_OUT_BYTES,
-       SERIES_NCOUNTERS };
+enum {
+  SERIES_IN_PACKETS,
+  SERIES_IN_BYTES,
+  SERIES_OUT_PACKETS,
+  SERIES_OUT_BYTES,
+  SERIES_NCOUNTERS
+};
 
 typedef struct series_s {
   its_proto_t proto;

@@ -31,8 +31,8 @@ void services_free(services_t *svc) {
   free(svc);
 }
 
-int services_add(services_t *svc, its_proto_t proto, const char *name,
-                 int port, int primary) {
+int services_add(services_t *svc, its_proto_t proto, const char *name, int port,
+                 int primary) {
   if (port < 0 || port > 65535 || name == NULL || name[0] == '\0')
     return -1;
   if (svc->count == svc->cap) {

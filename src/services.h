@@ -15,8 +15,8 @@ void services_free(services_t *svc);
 
 /* Adds one entry; `primary` is non-zero for the official name (the one
  * iptraf prints), zero for an alias. Returns 0 or -1 (out of memory). */
-int services_add(services_t *svc, its_proto_t proto, const char *name,
-                 int port, int primary);
+int services_add(services_t *svc, its_proto_t proto, const char *name, int port,
+                 int primary);
 
 /* Loads the system's services database (getservent: /etc/services via NSS).
  * Returns the number of entries loaded. */

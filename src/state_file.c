@@ -23,11 +23,20 @@ static int unescape(char *s) {
       continue;
     }
     switch (*++p) {
-    case '\\': *out++ = '\\'; break;
-    case 't': *out++ = '\t'; break;
-    case 'n': *out++ = '\n'; break;
-    case 'r': *out++ = '\r'; break;
-    default: return -1; /* also a '\' at the end */
+    case '\\':
+      *out++ = '\\';
+      break;
+    case 't':
+      *out++ = '\t';
+      break;
+    case 'n':
+      *out++ = '\n';
+      break;
+    case 'r':
+      *out++ = '\r';
+      break;
+    default:
+      return -1; /* also a '\' at the end */
     }
   }
   *out = '\0';
@@ -163,8 +172,11 @@ int state_file_read(const char *file, state_entry_cb_t on_entry,
 static void put_escaped(char **buf, size_t *len, const char *s) {
   for (; *s; s++) {
     char c = *s;
-    const char *esc = c == '\\' ? "\\\\" : c == '\t' ? "\\t"
-                    : c == '\n' ? "\\n" : c == '\r' ? "\\r" : NULL;
+    const char *esc = c == '\\'   ? "\\\\"
+                      : c == '\t' ? "\\t"
+                      : c == '\n' ? "\\n"
+                      : c == '\r' ? "\\r"
+                                  : NULL;
     if (esc) {
       memcpy(*buf + *len, esc, 2);
       *len += 2;

@@ -6,8 +6,8 @@
  * table of iptraf-services-count (so that it can be compared with the
  * generator's expected totals) and, on stderr, the time of that one call.
  *
- *   cc -O2 -I src -o catchup_core bench/scale/catchup_core.c .libs/libits_core.a -lpcap -lpthread
- *   TZ=UTC catchup_core LOG > table.tsv
+ *   cc -O2 -I src -o catchup_core bench/scale/catchup_core.c
+ * .libs/libits_core.a -lpcap -lpthread TZ=UTC catchup_core LOG > table.tsv
  *
  * bench/scale/run builds it from the current tree. */
 #include <stdint.h>
@@ -37,8 +37,8 @@ static void on_value(void *ud, const its_value_t *v) {
     if (rows == NULL)
       exit(2);
   }
-  rows[nrows++] = (row_t){(int)v->proto, v->port, v->in_packets, v->in_bytes,
-                          v->out_packets, v->out_bytes};
+  rows[nrows++] = (row_t){(int)v->proto, v->port,        v->in_packets,
+                          v->in_bytes,   v->out_packets, v->out_bytes};
 }
 
 static void on_log(void *ud, int sev, const char *msg) {
@@ -81,12 +81,13 @@ int main(int argc, char **argv) {
   clock_gettime(CLOCK_MONOTONIC, &t1);
   log_source_stats_t st;
   log_source_get_stats(s, &st);
-  fprintf(stderr,
-          "catchup_core: one read: %.3f s, %llu bytes, %llu lines, %llu blocks, "
-          "%d values emitted\n",
-          (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-          (unsigned long long)st.bytes, (unsigned long long)st.lines,
-          (unsigned long long)st.blocks, n);
+  fprintf(
+      stderr,
+      "catchup_core: one read: %.3f s, %llu bytes, %llu lines, %llu blocks, "
+      "%d values emitted\n",
+      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+      (unsigned long long)st.bytes, (unsigned long long)st.lines,
+      (unsigned long long)st.blocks, n);
   qsort(rows, nrows, sizeof(*rows), cmp);
   printf("proto\tport\tdir\tpackets\tbytes\n");
   for (size_t i = 0; i < nrows; i++) {

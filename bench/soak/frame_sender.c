@@ -41,15 +41,23 @@ int main(int argc, char **argv) {
   int opt;
   while ((opt = getopt(argc, argv, "i:l:p:")) != -1) {
     switch (opt) {
-    case 'i': dev = optarg; break;
-    case 'l': loops = atol(optarg); break;
-    case 'p': pps = atof(optarg); break;
-    default: goto usage;
+    case 'i':
+      dev = optarg;
+      break;
+    case 'l':
+      loops = atol(optarg);
+      break;
+    case 'p':
+      pps = atof(optarg);
+      break;
+    default:
+      goto usage;
     }
   }
   if (dev == NULL || optind != argc - 1 || loops < 1) {
   usage:
-    fprintf(stderr, "usage: frame_sender -i IFACE -l LOOPS [-p PPS] FILE.pcap\n");
+    fprintf(stderr,
+            "usage: frame_sender -i IFACE -l LOOPS [-p PPS] FILE.pcap\n");
     return 2;
   }
 

@@ -105,8 +105,7 @@ __noinline int add_in(__u32 slot, __u64 bytes) {
   return 0;
 }
 
-__noinline int count_ports(__u32 proto, __u32 sport, __u32 dport,
-                           __u64 bytes) {
+__noinline int count_ports(__u32 proto, __u32 sport, __u32 dport, __u64 bytes) {
   sport &= 0xffff;
   dport &= 0xffff;
   __u32 base = proto == 17 ? 65536 : 0;

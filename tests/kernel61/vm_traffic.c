@@ -112,8 +112,8 @@ static void udp_echo(int family, int port, const int *sizes, int n) {
         sizes[i])
       die("udp echo send: %s", strerror(errno));
     fromlen = sizeof(from);
-    ssize_t r = recvfrom(srv, buf, sizeof(buf), 0, (struct sockaddr *)&from,
-                         &fromlen);
+    ssize_t r =
+        recvfrom(srv, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fromlen);
     if (r != sizes[i])
       die("udp echo: the server got %zd bytes of %d", r, sizes[i]);
     if (sendto(srv, buf, (size_t)r, 0, (struct sockaddr *)&from, fromlen) != r)
@@ -187,10 +187,10 @@ static void tcp_resets(int sport, int dport, const int *sizes, int n) {
     tcp[1] = (uint8_t)sport;
     tcp[2] = (uint8_t)(dport >> 8);
     tcp[3] = (uint8_t)dport;
-    tcp[7] = (uint8_t)(i + 1);  /* seq */
-    tcp[11] = 1;                /* ack */
-    tcp[12] = 5 << 4;           /* data offset: no options */
-    tcp[13] = 0x04 | 0x10;      /* RST, ACK */
+    tcp[7] = (uint8_t)(i + 1); /* seq */
+    tcp[11] = 1;               /* ack */
+    tcp[12] = 5 << 4;          /* data offset: no options */
+    tcp[13] = 0x04 | 0x10;     /* RST, ACK */
     memset(tcp + 20, 'r', (size_t)sizes[i]);
     uint8_t pseudo[12];
     memcpy(pseudo, ip + 12, 8);
@@ -204,7 +204,8 @@ static void tcp_resets(int sport, int dport, const int *sizes, int n) {
     uint16_t c = checksum(tcp, len - 20, sum);
     tcp[16] = (uint8_t)(c >> 8);
     tcp[17] = (uint8_t)c;
-    if (sendto(fd, pkt, len, 0, (struct sockaddr *)&to, sizeof(to)) != (ssize_t)len)
+    if (sendto(fd, pkt, len, 0, (struct sockaddr *)&to, sizeof(to)) !=
+        (ssize_t)len)
       die("raw send: %s", strerror(errno));
   }
   close(fd);
@@ -303,8 +304,9 @@ static void tcp_lockstep(int port, int request, const int *sizes, int n) {
    * ACK, the request and one ACK per segment; the server (whose SYN-ACK
    * its listener sent) one ACK and the segments. */
   struct tcp_info c = info_of(cli), s = info_of(srv);
-  if (c.tcpi_segs_out != (uint32_t)(3 + n) || s.tcpi_segs_out != (uint32_t)(1 + n) ||
-      c.tcpi_total_retrans || s.tcpi_total_retrans)
+  if (c.tcpi_segs_out != (uint32_t)(3 + n) ||
+      s.tcpi_segs_out != (uint32_t)(1 + n) || c.tcpi_total_retrans ||
+      s.tcpi_total_retrans)
     die("TCP did not go in lock step: client sent %u segments (expected %d), "
         "server %u (expected %d), retransmissions %u and %u",
         c.tcpi_segs_out, 3 + n, s.tcpi_segs_out, 1 + n, c.tcpi_total_retrans,

@@ -286,12 +286,12 @@ static void test_counting_rules(void) {
   port_set_add_range(&set, ITS_PROTO_UDP, 53, 53);
   port_counters_t c;
   CHECK(port_counters_init(&c, &set, 64, 60) == 0);
-  count(&c, 6, 40000, 80, 80);   /* in for tcp/80 */
-  count(&c, 6, 80, 40000, 980);  /* out for tcp/80 */
-  count(&c, 6, 443, 80, 8);      /* out for 443 and in for 80 */
-  count(&c, 17, 53, 53, 12);     /* in and out for udp/53 */
-  count(&c, 17, 80, 80, 12);     /* udp/80 not monitored: other */
-  count(&c, 6, 1, 2, 8);         /* other */
+  count(&c, 6, 40000, 80, 80);  /* in for tcp/80 */
+  count(&c, 6, 80, 40000, 980); /* out for tcp/80 */
+  count(&c, 6, 443, 80, 8);     /* out for 443 and in for 80 */
+  count(&c, 17, 53, 53, 12);    /* in and out for udp/53 */
+  count(&c, 17, 80, 80, 12);    /* udp/80 not monitored: other */
+  count(&c, 6, 1, 2, 8);        /* other */
   port_count_t *t80 = &c.ports[80], *t443 = &c.ports[443];
   port_count_t *u53 = &c.ports[65536 + 53];
   CHECK_U64(t80->in.packets, 2);

@@ -18,7 +18,7 @@ static void test_slots_are_compact_and_ordered(void) {
   CHECK_U64(m.slot_of[80], EBPF_SLOT_FIRST_PORT + 1);
   CHECK_U64(m.slot_of[81], EBPF_SLOT_FIRST_PORT + 2);
   CHECK_U64(m.slot_of[65536 + 53], EBPF_SLOT_FIRST_PORT + 3);
-  CHECK_U64(m.slot_of[53], 0);       /* tcp/53 not monitored */
+  CHECK_U64(m.slot_of[53], 0); /* tcp/53 not monitored */
   CHECK_U64(m.slot_of[65536 + 22], 0);
   CHECK_U64(m.index_of[EBPF_SLOT_FIRST_PORT + 3], 65536 + 53);
   uint32_t used = 0;
@@ -86,12 +86,12 @@ static void test_counters_back_to_port_counters(void) {
 }
 
 static void test_link_header_lengths(void) {
-  CHECK(ebpf_link_header_len(1) == 14);     /* Ethernet, veth */
-  CHECK(ebpf_link_header_len(772) == 14);   /* loopback */
-  CHECK(ebpf_link_header_len(65534) == 0);  /* tun, wireguard */
-  CHECK(ebpf_link_header_len(519) == 0);    /* raw IP */
-  CHECK(ebpf_link_header_len(801) == -1);   /* 802.11: not supported */
-  CHECK(ebpf_link_header_len(32) == -1);    /* InfiniBand */
+  CHECK(ebpf_link_header_len(1) == 14);    /* Ethernet, veth */
+  CHECK(ebpf_link_header_len(772) == 14);  /* loopback */
+  CHECK(ebpf_link_header_len(65534) == 0); /* tun, wireguard */
+  CHECK(ebpf_link_header_len(519) == 0);   /* raw IP */
+  CHECK(ebpf_link_header_len(801) == -1);  /* 802.11: not supported */
+  CHECK(ebpf_link_header_len(32) == -1);   /* InfiniBand */
 }
 
 int main(void) {

@@ -30,10 +30,10 @@ static void test_ng_port_line(void) {
 }
 
 static void test_ng_kBps_and_names(void) {
-  iptraf_line_t l = parse(
-      "TCP/netbios-ss: 4 packets, 200 bytes total,      0.02 kBps; 2 "
-      "packets, 120 bytes incoming,      0.01 kBps; 2 packets, 80 bytes "
-      "outgoing,      0.01 kBps");
+  iptraf_line_t l =
+      parse("TCP/netbios-ss: 4 packets, 200 bytes total,      0.02 kBps; 2 "
+            "packets, 120 bytes incoming,      0.01 kBps; 2 packets, 80 bytes "
+            "outgoing,      0.01 kBps");
   CHECK(l.kind == IPTRAF_LINE_PORT);
   CHECK(l.port == -1);
   CHECK_STR(l.name, "netbios-ss");
@@ -60,9 +60,9 @@ static void test_decimal_comma_and_mbps(void) {
 
 static void test_legacy_formats(void) {
   /* iptraf 2.5.0, as the article quotes it (no space after one ';'). */
-  iptraf_line_t l = parse(
-      "TCP/22: 4645 packets, 4302156 bytes total; 3027 packets, 4198328 "
-      "bytes incoming;1618 packets, 103828 bytes outgoing");
+  iptraf_line_t l =
+      parse("TCP/22: 4645 packets, 4302156 bytes total; 3027 packets, 4198328 "
+            "bytes incoming;1618 packets, 103828 bytes outgoing");
   CHECK(l.kind == IPTRAF_LINE_PORT);
   CHECK_U64(l.in_bytes, 4198328);
   CHECK_U64(l.out_packets, 1618);
@@ -213,8 +213,8 @@ static void test_byte_count(void) {
   srand(7);
   for (size_t i = 0; i < sizeof(buf); i++)
     buf[i] = (rand() % 5 == 0) ? '\n' : (char)(rand() % 256);
-  static const size_t lens[] = {0, 1, 15, 16, 17, 63, 64, 65, 4079, 4080,
-                                4081, 16320, 16384, 65536, 69000};
+  static const size_t lens[] = {0,    1,    15,   16,    17,    63,    64,   65,
+                                4079, 4080, 4081, 16320, 16384, 65536, 69000};
   for (size_t a = 0; a < 16; a++)
     for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
       uint64_t want = 0;

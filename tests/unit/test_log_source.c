@@ -202,8 +202,7 @@ static void test_runA_then_runB_replay(void) {
   g = find(ITS_PROTO_UDP, 1023);
   CHECK(g && g->ip == 4 && g->ib == 152 && g->op == 0 && g->ob == 0);
   g = find(ITS_PROTO_UDP, 500); /* run A only: last seen in A's final block */
-  CHECK(g && g->time == UTC_20261129(16, 48, 29) && g->ip == 6 &&
-        g->ib == 468);
+  CHECK(g && g->time == UTC_20261129(16, 48, 29) && g->ip == 6 && g->ib == 468);
   /* The interval is learned from the gaps (16 s), not the stop block. */
   CHECK(g && g->interval == 16);
 
@@ -482,7 +481,8 @@ static void test_missing_then_created(void) {
   CHECK(log_source_read(s, now) == 1);
   CHECK(log_source_read(s, now) == 0);
   CHECK_U64(ngot, 1);
-  CHECK(ngot == 1 && got[0].ib == 2000 && got[0].time == UTC_20261129(17, 1, 0));
+  CHECK(ngot == 1 && got[0].ib == 2000 &&
+        got[0].time == UTC_20261129(17, 1, 0));
   log_source_free(s);
   unlink(path);
 }
@@ -651,15 +651,17 @@ static void test_counters_saturate(void) {
   tmp_path(path, sizeof(path), "huge.log");
   unlink(path);
   append_str(path, START);
-  append_str(path, "\n*** TCP/UDP traffic log, generated Sun Nov 29 17:00:00 2026\n\n"
-                   "TCP/80: 1 packets, 18446744073709551615 bytes total; 1 packets, "
-                   "18446744073709551615 bytes incoming; 0 packets, 0 bytes "
-                   "outgoing\n\nRunning time: 60 seconds\n");
+  append_str(path,
+             "\n*** TCP/UDP traffic log, generated Sun Nov 29 17:00:00 2026\n\n"
+             "TCP/80: 1 packets, 18446744073709551615 bytes total; 1 packets, "
+             "18446744073709551615 bytes incoming; 0 packets, 0 bytes "
+             "outgoing\n\nRunning time: 60 seconds\n");
   append_str(path, START);
   append_str(path, block(1, 100));
-  append_str(path, "\n*** TCP/UDP traffic log, generated Sun Nov 29 17:02:00 2026\n\n"
-                   "TCP/80: 2 packets, 5 bytes total; 2 packets, 5 bytes incoming; 0 "
-                   "packets, 0 bytes outgoing\n\nRunning time: 60 seconds\n");
+  append_str(path,
+             "\n*** TCP/UDP traffic log, generated Sun Nov 29 17:02:00 2026\n\n"
+             "TCP/80: 2 packets, 5 bytes total; 2 packets, 5 bytes incoming; 0 "
+             "packets, 0 bytes outgoing\n\nRunning time: 60 seconds\n");
   log_source_t *s = open_source(path, 1, NULL);
   CHECK(read_all(s, time(NULL)) == 3);
   const got_t *g = find(ITS_PROTO_TCP, 80);
@@ -691,16 +693,18 @@ static void test_catch_up_parses_last_block_of_each_run(void) {
   append_str(path, START);
   append_str(path, block(4, 10));
   /* run 3: a block still being written, one port line so far */
-  append_str(path, "\n*** TCP/UDP traffic log, generated Sun Nov 29 17:05:00 2026\n\n"
-                   "TCP/22: 2 packets, 20 bytes total; 2 packets, 20 bytes incoming; "
-                   "0 packets, 0 bytes outgoing\n\n");
+  append_str(path,
+             "\n*** TCP/UDP traffic log, generated Sun Nov 29 17:05:00 2026\n\n"
+             "TCP/22: 2 packets, 20 bytes total; 2 packets, 20 bytes incoming; "
+             "0 packets, 0 bytes outgoing\n\n");
   log_source_t *s = open_source(path, 0, NULL);
   time_t now = time(NULL);
   CHECK(log_source_read(s, now) == 1);
   const got_t *g = find(ITS_PROTO_TCP, 22);
   CHECK(g && g->ib == 200 + 70 + 10 && g->time == UTC_20261129(17, 4, 0));
-  append_str(path, "UDP/53: 1 packets, 60 bytes total; 1 packets, 60 bytes incoming; "
-                   "0 packets, 0 bytes outgoing\n\n\nRunning time: 60 seconds\n");
+  append_str(path,
+             "UDP/53: 1 packets, 60 bytes total; 1 packets, 60 bytes incoming; "
+             "0 packets, 0 bytes outgoing\n\n\nRunning time: 60 seconds\n");
   CHECK(log_source_read(s, now) == 2);
   g = find(ITS_PROTO_TCP, 22);
   CHECK(g && g->ib == 200 + 70 + 20 && g->time == UTC_20261129(17, 5, 0));
@@ -721,19 +725,24 @@ static uint64_t write_big_log(const char *path, int with_oddities) {
   uint64_t lines = 0;
   int minute = 0;
   for (int run = 0; run < 3; run++) {
-    fprintf(f, "Sun Nov 29 1%d:00:00 2026; ******** TCP/UDP service monitor "
-               "started ********\n", run);
+    fprintf(f,
+            "Sun Nov 29 1%d:00:00 2026; ******** TCP/UDP service monitor "
+            "started ********\n",
+            run);
     lines++;
     int blocks = run == 1 ? 1 : 6;
     for (int b = 0; b < blocks; b++, minute++) {
-      fprintf(f, "\n*** TCP/UDP traffic log, generated Sun Nov 29 1%d:%02d:00 "
-                 "2026\n\n", run, minute % 60);
+      fprintf(f,
+              "\n*** TCP/UDP traffic log, generated Sun Nov 29 1%d:%02d:00 "
+              "2026\n\n",
+              run, minute % 60);
       lines += 3;
       for (int port = 1; port <= 400; port++) {
         unsigned long long k = (unsigned long long)(b + 1) * port * (run + 7);
-        fprintf(f, "%s/%d: %llu packets, %llu bytes total,     12.34 kbps; "
-                   "%llu packets, %llu bytes incoming,      1.00 kbps; %llu "
-                   "packets, %llu bytes outgoing,     11.34 kbps\n\n",
+        fprintf(f,
+                "%s/%d: %llu packets, %llu bytes total,     12.34 kbps; "
+                "%llu packets, %llu bytes incoming,      1.00 kbps; %llu "
+                "packets, %llu bytes outgoing,     11.34 kbps\n\n",
                 port % 2 ? "TCP" : "UDP", port, 3 * k, 300 * k, k, 100 * k,
                 2 * k, 200 * k);
         lines += 2;
@@ -849,8 +858,8 @@ static void test_catch_up_reports_bad_lines_of_counted_blocks(void) {
   log_source_t *s = open_source(path, 0, NULL);
   CHECK(log_source_read(s, time(NULL)) >= 1);
   char want_msg[64];
-  snprintf(want_msg, sizeof(want_msg), "line %llu: ",
-           (unsigned long long)(lines + 4));
+  snprintf(want_msg, sizeof(want_msg),
+           "line %llu: ", (unsigned long long)(lines + 4));
   CHECK(strstr(messages, want_msg) != NULL);
   /* TCP/3: runs 1 and 2 (their last blocks) plus this block. */
   const got_t *g = find(ITS_PROTO_TCP, 3);
@@ -900,7 +909,8 @@ static void test_dispatched_until_catch_up(void) {
   append_str(path, block(2, 3000));
   CHECK(log_source_read(s, now) == 1);
   CHECK_U64(ngot, 1);
-  CHECK(ngot == 1 && got[0].ib == 3000 && got[0].time == UTC_20261129(17, 2, 0));
+  CHECK(ngot == 1 && got[0].ib == 3000 &&
+        got[0].time == UTC_20261129(17, 2, 0));
   CHECK(log_source_dispatched_until(s) == UTC_20261129(17, 2, 0));
   CHECK_U64(count_str(messages, ALREADY_SENT), 1);
   CHECK(strstr(messages, "held back") == NULL);

@@ -12,7 +12,7 @@ static const char *SERVICES_TEXT =
     "echo\t\t7/udp\n"
     "netbios-ssn\t139/tcp\n"
     "http-alt\t8080/tcp\twebcache\n"
-    "printer-a\t9000/tcp\n"        /* made up: two cut names collide */
+    "printer-a\t9000/tcp\n" /* made up: two cut names collide */
     "microsoft-ds\t445/tcp\n"
     "microsoft-dsx\t446/tcp\n";
 
@@ -62,9 +62,10 @@ static void test_names(void) {
 static void test_errors_name_the_value(void) {
   port_set_t set;
   char err[256];
-  const char *bad[] = {"tcp/", "tcp/65536", "sctp/22", "tcp/10-5",
-                       "tcp/nosuchservice", "ssh", "", "tcp/1-", "-5",
-                       "tcp/22/3", "99999"};
+  const char *bad[] = {
+      "tcp/", "tcp/65536", "sctp/22", "tcp/10-5", "tcp/nosuchservice",
+      "ssh",  "",          "tcp/1-",  "-5",       "tcp/22/3",
+      "99999"};
   port_set_clear(&set);
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     err[0] = '\0';

@@ -112,21 +112,20 @@ static void test_bad_lines_are_named_and_skipped(void) {
   reset();
   char file[512];
   tmp_path(file, sizeof(file), "bad.state");
-  static const char text[] =
-      "# comment\n"                          /* 1 */
-      "\n"                                   /* 2 */
-      "a\t/a.log\t100\n"                     /* 3: good */
-      "garbage\n"                            /* 4 */
-      "b\t/b.log\tnot-a-time\n"              /* 5 */
-      "c\t/c.log\t0\n"                       /* 6 */
-      "d\t/d.log\t-5\n"                      /* 7 */
-      "e\t/e.log\t99999999999999999999\n"    /* 8 */
-      "f\t/f\\x.log\t100\n"                  /* 9: unknown escape */
-      "g\t/g.log\t100\textra\n"              /* 10 */
-      "\t/h.log\t100\n"                      /* 11: empty instance */
-      "i\t/i.log\t200\r\n"                   /* 12: good (CRLF) */
-      "j\t/j.\0log\t100\n"                   /* 13: NUL */
-      "k\t/k.log\t300";                      /* 14: good, no newline */
+  static const char text[] = "# comment\n"                       /* 1 */
+                             "\n"                                /* 2 */
+                             "a\t/a.log\t100\n"                  /* 3: good */
+                             "garbage\n"                         /* 4 */
+                             "b\t/b.log\tnot-a-time\n"           /* 5 */
+                             "c\t/c.log\t0\n"                    /* 6 */
+                             "d\t/d.log\t-5\n"                   /* 7 */
+                             "e\t/e.log\t99999999999999999999\n" /* 8 */
+                             "f\t/f\\x.log\t100\n"     /* 9: unknown escape */
+                             "g\t/g.log\t100\textra\n" /* 10 */
+                             "\t/h.log\t100\n"         /* 11: empty instance */
+                             "i\t/i.log\t200\r\n"      /* 12: good (CRLF) */
+                             "j\t/j.\0log\t100\n"      /* 13: NUL */
+                             "k\t/k.log\t300"; /* 14: good, no newline */
   write_text(file, text, sizeof(text) - 1);
   CHECK(state_file_read(file, on_entry, on_log, NULL) == 3);
   CHECK_U64(ngot, 3);

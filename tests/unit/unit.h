@@ -1,5 +1,6 @@
 /* unit.h: a minimal test harness. Each CHECK prints a failure with its
- * location; UNIT_MAIN_END prints "N passed, N failed" and sets the exit code. */
+ * location; UNIT_MAIN_END prints "N passed, N failed" and sets the exit code.
+ */
 #ifndef ITS_UNIT_H
 #define ITS_UNIT_H
 

@@ -17,15 +17,20 @@ typedef enum {
 
 typedef enum {
   IPTRAF_LINE_BLANK,
-  IPTRAF_LINE_STARTED, /* "<ctime>; ******** TCP/UDP service monitor started
-                          ********" */
-  IPTRAF_LINE_STOPPED, /* "... monitor stopped ..." */
-  IPTRAF_LINE_USR1, /* "... USR1 signal received, preparing to reopen log file
-                       ..." */
-  IPTRAF_LINE_REOPENED,     /* "... Logfile reopened ..." */
-  IPTRAF_LINE_BLOCK_HEADER, /* "*** TCP/UDP traffic log, generated <ctime>" */
-  IPTRAF_LINE_PORT,         /* "TCP/80: 98 packets, 606926 bytes total, ..." */
-  IPTRAF_LINE_RUNNING_TIME, /* "Running time: 32 seconds" */
+  /* "<ctime>; ******** TCP/UDP service monitor started ********" */
+  IPTRAF_LINE_STARTED,
+  /* "... monitor stopped ..." */
+  IPTRAF_LINE_STOPPED,
+  /* "... USR1 signal received, preparing to reopen log file ..." */
+  IPTRAF_LINE_USR1,
+  /* "... Logfile reopened ..." */
+  IPTRAF_LINE_REOPENED,
+  /* "*** TCP/UDP traffic log, generated <ctime>" */
+  IPTRAF_LINE_BLOCK_HEADER,
+  /* "TCP/80: 98 packets, 606926 bytes total, ..." */
+  IPTRAF_LINE_PORT,
+  /* "Running time: 32 seconds" */
+  IPTRAF_LINE_RUNNING_TIME,
   IPTRAF_LINE_INVALID,
 } iptraf_line_kind_t;
 

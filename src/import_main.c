@@ -99,6 +99,7 @@ typedef struct imp_series_s {
 typedef struct {
   /* settings */
   const char *datadir, *host, *instance, *daemon;
+  int dry_run; /* print the values instead of writing them */
   rrd_layout_t layout;
   const port_set_t *ports; /* NULL: all */
   /* state */
@@ -164,6 +165,21 @@ static void write_value(importer_t *im, imp_series_t *x, time_t t,
                         const int64_t v[SERIES_NCOUNTERS]) {
   if (im->stop)
     return;
+  if (im->dry_run) {
+    char ti[64];
+    if (x->port >= 0)
+      snprintf(ti, sizeof(ti), "%s-%d", its_proto_name(x->proto), x->port);
+    else
+      snprintf(ti, sizeof(ti), "%s-%s", its_proto_name(x->proto), x->name);
+    printf("%lld %s/%s-%s/if_octets-%s %" PRId64 " %" PRId64 "\n"
+           "%lld %s/%s-%s/if_packets-%s %" PRId64 " %" PRId64 "\n",
+           (long long)t, im->host, PLUGIN, im->instance, ti,
+           v[SERIES_IN_BYTES], v[SERIES_OUT_BYTES], (long long)t, im->host,
+           PLUGIN, im->instance, ti, v[SERIES_IN_PACKETS],
+           v[SERIES_OUT_PACKETS]);
+    im->values++;
+    return;
+  }
   if (x->octets == NULL && (x->octets = open_out(im, x, "if_octets")) == NULL)
     goto fail;
   if (x->packets == NULL &&
@@ -507,6 +523,7 @@ enum {
   OPT_NO_STATE,
   OPT_LOG_PATH,
   OPT_FROM_RRD,
+  OPT_DRY_RUN,
 };
 
 static int parse_long(const char *opt, const char *s, long min, long max,
@@ -540,12 +557,13 @@ int main(int argc, char **argv) {
       {"no-state-file", no_argument, NULL, OPT_NO_STATE},
       {"log-path", required_argument, NULL, OPT_LOG_PATH},
       {"from-rrd", required_argument, NULL, OPT_FROM_RRD},
+      {"dry-run", no_argument, NULL, OPT_DRY_RUN},
       {"help", no_argument, NULL, 'h'},
       {"version", no_argument, NULL, 'V'},
       {NULL, 0, NULL, 0}};
   const char *datadir = NULL, *host = NULL, *instance = NULL, *daemon = NULL;
   const char *state = NULL, *log_path = NULL, *from_rrd = NULL, *config = NULL;
-  int no_state = 0;
+  int no_state = 0, dry_run = 0;
   /* Layout options given on the command line win over the configuration. */
   long step = -1, heartbeat = -1, rows = -1;
   double xff = -1;
@@ -635,6 +653,9 @@ int main(int argc, char **argv) {
     case OPT_FROM_RRD:
       from_rrd = optarg;
       break;
+    case OPT_DRY_RUN:
+      dry_run = 1;
+      break;
     case 'h':
       usage(stdout);
       return 0;
@@ -655,7 +676,7 @@ int main(int argc, char **argv) {
     return 2;
   }
 
-  importer_t im = {.daemon = daemon};
+  importer_t im = {.daemon = daemon, .dry_run = dry_run};
   rrd_layout_mrtg(&im.layout);
   collectd_conf_t cc;
   collectd_conf_init(&cc);
@@ -786,7 +807,9 @@ int main(int argc, char **argv) {
     }
   }
   clear_progress();
-  if (rc != 0) {
+  if (dry_run) {
+    /* nothing written */
+  } else if (rc != 0) {
     say(3, "the import failed; %s",
         daemon ? "files that rrdcached created or updated stay as they are"
                : "no RRD file was changed (files already renamed into place "

@@ -204,6 +204,10 @@ static rrd_out_status_t open_file(rrd_out_t *o, time_t first, char *err,
   }
   if (exists)
     return RRD_OUT_OK;
+  /* rrdcached on this host (a unix socket) does not make directories. */
+  if (o->daemon && strncmp(o->daemon, "unix:", 5) == 0 &&
+      make_parent(o->path, err, errlen) != 0)
+    return RRD_OUT_ERROR;
   char ds[2][RRD_LAYOUT_DEF_LEN], rras[RRD_LAYOUT_MAX_RRAS][RRD_LAYOUT_DEF_LEN];
   const char *argv[2 + RRD_LAYOUT_MAX_RRAS];
   rrd_layout_ds(o->layout, "rx", NULL, ds[0]);

@@ -63,11 +63,6 @@ static void on_message(void *ud, int severity, const char *msg) {
           msg);
 }
 
-static void on_error(void *ud, int severity, const char *msg) {
-  if (severity <= 3)
-    on_message(ud, severity, msg);
-}
-
 static void say(int severity, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void say(int severity, const char *fmt, ...) {
@@ -85,13 +80,16 @@ typedef struct imp_series_s {
   its_proto_t proto;
   int port;
   char name[ITS_SERVICE_NAME_MAX + 1];
-  /* Pass 1, several logs: the totals of the series' first block in the live
-   * log by the whole history, and by the live log alone (what the plugin
-   * will compute); earlier logs are written less the difference, so the
-   * plugin's next value continues them. */
-  int have_full_first, have_offset;
-  uint64_t full_first[SERIES_NCOUNTERS];
-  int64_t offset[SERIES_NCOUNTERS];
+  /* The live log (the last one) as the plugin will see it: its own series,
+   * from zero at its first line. The files hold the whole history's
+   * continuous totals; after the last value, a re-base update a millisecond
+   * later sets the stored counter to the plugin's total (a negative DERIVE
+   * step: unknown for that millisecond, which librrd counts as no unknown
+   * second), so that collectd's next value gives the exact rate. */
+  int have_view;
+  time_t written_time;               /* newest value written */
+  int64_t written[SERIES_NCOUNTERS]; /* its whole-history totals */
+  int64_t view[SERIES_NCOUNTERS];    /* the plugin's, same block */
   rrd_out_t *octets, *packets;
   struct imp_series_s *next;
 } imp_series_t;
@@ -107,7 +105,7 @@ typedef struct {
   imp_series_t *all;
   series_table_t *full, *live;
   import_names_t *names;
-  int pass, two_passes, in_live;
+  int in_live;
   const char *file;
   time_t newest;
   uint64_t blocks, values;
@@ -173,10 +171,9 @@ static void write_value(importer_t *im, imp_series_t *x, time_t t,
       snprintf(ti, sizeof(ti), "%s-%s", its_proto_name(x->proto), x->name);
     printf("%lld %s/%s-%s/if_octets-%s %" PRId64 " %" PRId64 "\n"
            "%lld %s/%s-%s/if_packets-%s %" PRId64 " %" PRId64 "\n",
-           (long long)t, im->host, PLUGIN, im->instance, ti,
-           v[SERIES_IN_BYTES], v[SERIES_OUT_BYTES], (long long)t, im->host,
-           PLUGIN, im->instance, ti, v[SERIES_IN_PACKETS],
-           v[SERIES_OUT_PACKETS]);
+           (long long)t, im->host, PLUGIN, im->instance, ti, v[SERIES_IN_BYTES],
+           v[SERIES_OUT_BYTES], (long long)t, im->host, PLUGIN, im->instance,
+           ti, v[SERIES_IN_PACKETS], v[SERIES_OUT_PACKETS]);
     im->values++;
     return;
   }
@@ -204,33 +201,22 @@ fail:
   im->stop = 1;
 }
 
-/* Pass 1: the whole history's totals at a series' first live block. */
-static void on_full_total_pass1(void *ud, series_t *s, time_t t,
-                                const uint64_t total[SERIES_NCOUNTERS]) {
+/* The live log through a fresh table: the plugin's totals for the block
+ * just written. */
+static void on_view_total(void *ud, series_t *s, time_t t,
+                          const uint64_t total[SERIES_NCOUNTERS]) {
   importer_t *im = ud;
-  (void)t;
-  if (!im->in_live)
+  if (!selected(im, s))
     return;
   imp_series_t *x = find_series(im, s);
-  if (x && !x->have_full_first) {
-    x->have_full_first = 1;
-    memcpy(x->full_first, total, sizeof(x->full_first));
-  }
+  if (x == NULL || x->written_time != t)
+    return; /* held back: the value written before stands */
+  x->have_view = 1;
+  for (int k = 0; k < SERIES_NCOUNTERS; k++)
+    x->view[k] = (int64_t)total[k];
 }
 
-static void on_live_total_pass1(void *ud, series_t *s, time_t t,
-                                const uint64_t total[SERIES_NCOUNTERS]) {
-  importer_t *im = ud;
-  (void)t;
-  imp_series_t *x = find_series(im, s);
-  if (x && x->have_full_first && !x->have_offset) {
-    x->have_offset = 1;
-    for (int k = 0; k < SERIES_NCOUNTERS; k++)
-      x->offset[k] = (int64_t)x->full_first[k] - (int64_t)total[k];
-  }
-}
-
-/* Pass 2 (or the only pass): the values written. */
+/* The values written: the whole history's continuous totals. */
 static void on_total_write(void *ud, series_t *s, time_t t,
                            const uint64_t total[SERIES_NCOUNTERS]) {
   importer_t *im = ud;
@@ -244,31 +230,60 @@ static void on_total_write(void *ud, series_t *s, time_t t,
   }
   int64_t v[SERIES_NCOUNTERS];
   for (int k = 0; k < SERIES_NCOUNTERS; k++)
-    v[k] = (int64_t)total[k] - (im->in_live ? 0 : x->offset[k]);
-  write_value(im, x, t, v);
+    v[k] = (int64_t)total[k];
+  if (t > x->written_time) {
+    write_value(im, x, t, v);
+    x->written_time = t;
+    memcpy(x->written, v, sizeof(v));
+  }
 }
 
 static void on_block(void *ud, const log_block_t *b) {
   importer_t *im = ud;
-  its_message_cb_t log = im->pass == 1 ? NULL : on_message;
   if (im->stop)
     return;
-  if (im->pass == 1) {
-    import_apply_block(im->full, im->names, b, im->file, on_full_total_pass1,
-                       im, NULL, NULL);
-    if (im->in_live)
-      import_apply_block(im->live, im->names, b, im->file, on_live_total_pass1,
-                         im, NULL, NULL);
-    return;
-  }
-  /* The live log as the plugin sees it: its own series from zero. */
-  series_table_t *t = im->in_live && im->two_passes ? im->live : im->full;
-  if (import_apply_block(t, im->names, b, im->file, on_total_write, im, log,
-                         NULL) < 0)
+  if (import_apply_block(im->full, im->names, b, im->file, on_total_write, im,
+                         on_message, NULL) < 0)
+    im->stop = 1;
+  if (im->in_live && import_apply_block(im->live, im->names, b, im->file,
+                                        on_view_total, im, NULL, NULL) < 0)
     im->stop = 1;
   im->blocks++;
   if (b->generated > im->newest)
     im->newest = b->generated;
+}
+
+/* After the last value of each series: the re-base update (see
+ * imp_series_t), where the plugin's total differs. */
+static void rebase(importer_t *im) {
+  for (imp_series_t *x = im->all; x && !im->stop; x = x->next) {
+    if (!x->have_view || memcmp(x->view, x->written, sizeof(x->view)) == 0)
+      continue;
+    if (im->dry_run) {
+      char ti[64];
+      if (x->port >= 0)
+        snprintf(ti, sizeof(ti), "%s-%d", its_proto_name(x->proto), x->port);
+      else
+        snprintf(ti, sizeof(ti), "%s-%s", its_proto_name(x->proto), x->name);
+      printf("%lld.001 %s/%s-%s/if_octets-%s %" PRId64 " %" PRId64 "\n"
+             "%lld.001 %s/%s-%s/if_packets-%s %" PRId64 " %" PRId64 "\n",
+             (long long)x->written_time, im->host, PLUGIN, im->instance, ti,
+             x->view[SERIES_IN_BYTES], x->view[SERIES_OUT_BYTES],
+             (long long)x->written_time, im->host, PLUGIN, im->instance, ti,
+             x->view[SERIES_IN_PACKETS], x->view[SERIES_OUT_PACKETS]);
+      continue;
+    }
+    char err[1024];
+    if ((x->octets && rrd_out_rebase(x->octets, x->view[SERIES_IN_BYTES],
+                                     x->view[SERIES_OUT_BYTES], err,
+                                     sizeof(err)) != RRD_OUT_OK) ||
+        (x->packets && rrd_out_rebase(x->packets, x->view[SERIES_IN_PACKETS],
+                                      x->view[SERIES_OUT_PACKETS], err,
+                                      sizeof(err)) != RRD_OUT_OK)) {
+      say(3, "%s", err);
+      im->stop = 1;
+    }
+  }
 }
 
 static double seconds_since(const struct timeval *a) {
@@ -287,9 +302,9 @@ static void on_progress(void *ud, uint64_t bytes) {
   double pct = im->bytes_total ? 100.0 * (double)(im->bytes_before + bytes) /
                                      (double)im->bytes_total
                                : 0;
-  fprintf(stderr, "\r\033[K%s: %spass %d: %5.1f%% of %.1f MB, %.0f blocks/s",
-          PROG, "", im->pass, pct > 100 ? 100 : pct,
-          (double)im->bytes_total / 1e6, el > 0 ? (double)im->blocks / el : 0);
+  fprintf(stderr, "\r\033[K%s: %5.1f%% of %.1f MB, %.0f blocks/s", PROG,
+          pct > 100 ? 100 : pct, (double)im->bytes_total / 1e6,
+          el > 0 ? (double)im->blocks / el : 0);
   progress_shown = 1;
 }
 
@@ -299,9 +314,8 @@ static void importer_free_tables(importer_t *im) {
   im->full = im->live = NULL;
 }
 
-/* One pass over the logs, oldest first. Returns 0, or -1 (said). */
-static int run_pass(importer_t *im, char **logs, int nlogs, int pass) {
-  im->pass = pass;
+/* The logs, oldest first. Returns 0, or -1 (said). */
+static int run_logs(importer_t *im, char **logs, int nlogs) {
   im->full = series_table_new();
   im->live = series_table_new();
   if (im->full == NULL || im->live == NULL) {
@@ -321,8 +335,7 @@ static int run_pass(importer_t *im, char **logs, int nlogs, int pass) {
                            .on_block = on_block,
                            .block_ud = im,
                            .on_progress = on_progress,
-                           /* pass 1: errors only; pass 2 says the rest */
-                           .log = pass == 1 ? on_error : on_message};
+                           .log = on_message};
     import_log_stats_t st;
     if (import_log_read(&r, &st) != 0)
       rc = -1;
@@ -774,14 +787,11 @@ int main(int argc, char **argv) {
     say(3, "nothing was imported");
     return 1;
   }
-  im.two_passes = nlogs > 1;
-  if (im.two_passes)
-    im.bytes_total *= 2;
   gettimeofday(&im.started, NULL);
-  if (im.two_passes && run_pass(&im, logs, nlogs, 1) != 0)
+  if (run_logs(&im, logs, nlogs) != 0)
     rc = 1;
-  if (rc == 0 && run_pass(&im, logs, nlogs, 2) != 0)
-    rc = 1;
+  if (rc == 0)
+    rebase(&im);
   if (im.stop || errors)
     rc = 1;
 

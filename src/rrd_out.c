@@ -279,6 +279,17 @@ rrd_out_status_t rrd_out_add(rrd_out_t *o, time_t t, int64_t a, int64_t b,
   return RRD_OUT_OK;
 }
 
+rrd_out_status_t rrd_out_rebase(rrd_out_t *o, int64_t a, int64_t b, char *err,
+                                size_t errlen) {
+  if (!o->opened || o->failed)
+    return RRD_OUT_OK;
+  if (o->nbatch == RRD_OUT_BATCH && flush(o, err, errlen) != RRD_OUT_OK)
+    return RRD_OUT_ERROR;
+  snprintf(o->batch[o->nbatch++], UPDATE_LEN, "%lld.001:%" PRId64 ":%" PRId64,
+           (long long)o->last_time, a, b);
+  return RRD_OUT_OK;
+}
+
 rrd_out_status_t rrd_out_commit(rrd_out_t *o, char *err, size_t errlen) {
   if (!o->opened)
     return RRD_OUT_OK;

@@ -38,6 +38,12 @@ typedef enum {
 rrd_out_status_t rrd_out_add(rrd_out_t *o, time_t t, int64_t a, int64_t b,
                              char *err, size_t errlen);
 
+/* After the last value: one more update a millisecond later that sets the
+ * stored counters to (a, b) (lower than the last: unknown for that
+ * millisecond, the rates before and after it exact). */
+rrd_out_status_t rrd_out_rebase(rrd_out_t *o, int64_t a, int64_t b, char *err,
+                                size_t errlen);
+
 /* Writes the batched updates, makes the file durable and puts it in place.
  */
 rrd_out_status_t rrd_out_commit(rrd_out_t *o, char *err, size_t errlen);

@@ -60,14 +60,14 @@ static uint32_t *row_of_port;
 
 static row_t *row_for(its_proto_t proto, int port, const char *name) {
   if (port >= 0 && row_of_port == NULL) {
-    row_of_port = calloc(2 * 65536, sizeof(uint32_t));
+    row_of_port = calloc(ITS_NINDEXES, sizeof(uint32_t));
     if (row_of_port == NULL) {
       perror("calloc");
       exit(2);
     }
   }
   if (port >= 0) {
-    uint32_t r = row_of_port[(size_t)proto * 65536 + (size_t)port];
+    uint32_t r = row_of_port[its_port_index(proto, (unsigned)port)];
     if (r)
       return &rows[r - 1];
   } else {
@@ -87,7 +87,7 @@ static row_t *row_for(its_proto_t proto, int port, const char *name) {
   row_t *r = &rows[nrows++];
   memset(r, 0, sizeof(*r));
   if (port >= 0)
-    row_of_port[(size_t)proto * 65536 + (size_t)port] = (uint32_t)nrows;
+    row_of_port[its_port_index(proto, (unsigned)port)] = (uint32_t)nrows;
   r->proto = proto;
   r->port = port;
   if (name)
@@ -129,8 +129,7 @@ static void rows_from_counters(const port_counters_t *c) {
   for (uint32_t i = 0; i < c->seen_count; i++) {
     uint32_t idx = c->seen[i];
     const port_count_t *pc = &c->ports[idx];
-    row_t *r = row_for(idx >= 65536 ? ITS_PROTO_UDP : ITS_PROTO_TCP,
-                       (int)(idx & 0xffff), NULL);
+    row_t *r = row_for(its_index_proto(idx), (int)its_index_port(idx), NULL);
     r->ip = pc->in.packets;
     r->ib = pc->in.bytes;
     r->op = pc->out.packets;

@@ -638,8 +638,8 @@ static int capture_read(source_t *s) {
     uint32_t idx = c->seen[i];
     const port_count_t *pc = &c->ports[idx];
     char ti[DATA_MAX_NAME_LEN];
-    snprintf(ti, sizeof(ti), "%s-%u", idx >= 65536 ? "udp" : "tcp",
-             (unsigned)(idx & 0xffff));
+    snprintf(ti, sizeof(ti), "%s-%u", its_proto_name(its_index_proto(idx)),
+             its_index_port(idx));
     submit_pair(s, now, ti, pc->in.packets, pc->in.bytes, pc->out.packets,
                 pc->out.bytes);
   }

@@ -52,6 +52,13 @@ typedef struct {
   uint64_t ip, ib, op, ob;
 } row_t;
 
+/* Warnings and errors of the modules; a one-shot count needs no notices. */
+static void on_message(void *ud, its_severity_t sev, const char *msg) {
+  (void)ud;
+  if (sev <= ITS_WARNING)
+    fprintf(stderr, "iptraf-services-count: %s\n", msg);
+}
+
 static row_t *rows;
 static size_t nrows, caprows;
 /* Row index + 1 of each numeric (protocol, port): a lookup, not a search,
@@ -260,11 +267,6 @@ static int count_live(const char *iface, double seconds, int buffer_mib,
 }
 
 #ifdef ITS_HAVE_EBPF
-static void on_ebpf_message(void *ud, int sev, const char *msg) {
-  (void)ud;
-  if (sev <= 4)
-    fprintf(stderr, "iptraf-services-count: %s\n", msg);
-}
 
 /* -m ebpf: the plugin's in-kernel counter (src/ebpf_source.c), read once at
  * the end. The deadline starts when the program is attached. */
@@ -277,7 +279,7 @@ static int count_live_ebpf(const char *iface, double seconds,
                        .frag_slots = 4096,
                        .frag_ttl = 60,
                        .retry_interval = 0.2,
-                       .log = on_ebpf_message,
+                       .log = on_message,
                        .ud = NULL};
   /* The plugin waits for a missing interface; a one-shot count does not. */
   if (strcmp(iface, "any") != 0 && if_nametoindex(iface) == 0) {
@@ -296,7 +298,7 @@ static int count_live_ebpf(const char *iface, double seconds,
     return 2;
   }
   /* The program is attached by the source's thread: wait for it (its
-   * failures are reported through on_ebpf_message). */
+   * failures are reported through on_message). */
   capture_stats_t stats;
   struct timespec start;
   clock_gettime(CLOCK_MONOTONIC, &start);
@@ -334,12 +336,6 @@ static void on_log_value(void *ud, const its_value_t *v) {
   r->ob = v->out_bytes;
 }
 
-static void on_log_message(void *ud, int sev, const char *msg) {
-  (void)ud;
-  if (sev <= 4)
-    fprintf(stderr, "iptraf-services-count: %s\n", msg);
-}
-
 static int count_log(const char *path, const port_set_t *ports,
                      const services_t *svc) {
   if (access(path, R_OK) != 0) {
@@ -354,7 +350,7 @@ static int count_log(const char *path, const port_set_t *ports,
                              .default_interval = 10,
                              .max_line = 65536,
                              .emit = on_log_value,
-                             .log = on_log_message};
+                             .log = on_message};
   log_source_t *s = log_source_new(&cfg);
   if (s == NULL)
     return 2;

@@ -107,7 +107,8 @@ static int row_cmp(const void *a, const void *b) {
 }
 
 static void print_rows(void) {
-  qsort(rows, nrows, sizeof(*rows), row_cmp);
+  if (nrows > 0) /* qsort(NULL, 0, ...) is undefined */
+    qsort(rows, nrows, sizeof(*rows), row_cmp);
   printf("proto\tport\tdir\tpackets\tbytes\n");
   for (size_t i = 0; i < nrows; i++) {
     const row_t *r = &rows[i];

@@ -70,6 +70,22 @@ def test_tool_default_ports_and_errors():
     assert tool().returncode == 2
 
 
+def test_tool_prints_an_empty_table_when_nothing_is_counted(tmp_path):
+    """No row at all (no traffic on the ports asked for, an empty log) is a
+    header-only table and status 0; stage 3 runs this with the sanitizer
+    build (qsort(NULL, 0) was undefined behaviour there)."""
+    r = tool("-p", "tcp/1", "-r", os.path.join(DATA, "real_sample.pcap"))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "proto\tport\tdir\tpackets\tbytes\n"
+    assert "frames 915;" in r.stderr and "runtime error" not in r.stderr
+    empty = tmp_path / "empty.log"
+    empty.write_text("")
+    r = tool("-l", str(empty))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "proto\tport\tdir\tpackets\tbytes\n"
+    assert "runtime error" not in r.stderr
+
+
 def test_tool_log_mode_gives_the_plugins_totals():
     r = tool("-l", os.path.join(DATA, "runA-after-rotation-then-runB.log"))
     assert r.returncode == 0, r.stderr

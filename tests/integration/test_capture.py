@@ -86,6 +86,34 @@ def test_tool_prints_an_empty_table_when_nothing_is_counted(tmp_path):
     assert "runtime error" not in r.stderr
 
 
+CRAFTED = os.path.join(DATA, "crafted")
+
+
+def summary_line(stderr):
+    return [l for l in stderr.splitlines() if l.startswith("frames ")][-1]
+
+
+def test_ipv6_later_fragments_of_other_protocols_are_not_tcp_udp():
+    """The later fragment of a fragmented ICMPv6 echo is "not TCP/UDP", as
+    its first fragment said (and as for IPv4), not a fragment without its
+    first; an orphan later fragment stays unattributed."""
+    r = tool("-p", "0-65535", "-r", os.path.join(CRAFTED, "v6-frag-other-protocols.pcap"))
+    assert r.returncode == 0, r.stderr
+    assert table(r.stdout) == [("udp", "53", "in", "2", "244"), ("udp", "5353", "out", "2", "244")]
+    s = summary_line(r.stderr)
+    assert "IP not TCP/UDP 2;" in s, s
+    assert "fragments without their first fragment 1 packets (68 bytes)" in s, s
+
+
+def test_ipv6_eight_extension_headers_are_walked():
+    r = tool("-p", "0-65535", "-r", os.path.join(CRAFTED, "v6-ext-headers-7-8-9.pcap"))
+    assert r.returncode == 0, r.stderr
+    assert table(r.stdout) == [("tcp", "80", "in", "1", "124"), ("tcp", "40000", "out", "1", "124"),
+                               ("udp", "53", "in", "2", "236"), ("udp", "1007", "out", "1", "114"),
+                               ("udp", "1008", "out", "1", "122")]
+    assert "malformed 1" in summary_line(r.stderr)
+
+
 def test_tool_log_mode_gives_the_plugins_totals():
     r = tool("-l", os.path.join(DATA, "runA-after-rotation-then-runB.log"))
     assert r.returncode == 0, r.stderr

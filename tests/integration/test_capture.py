@@ -192,6 +192,66 @@ def test_file_mode_in_collectd_equals_ground_truth(tmp_path):
     assert len(full) > len(expected)
 
 
+def cut_capture(src, dst_cut, dst_whole, n, into):
+    """Writes `src` cut `into` bytes into its record n (0-based; `into` < 16:
+    inside the record header) to dst_cut, and its first n records whole to
+    dst_whole. Returns the cut file's length."""
+    with open(src, "rb") as f:
+        data = f.read()
+    off = 24
+    for _ in range(n):
+        caplen = int.from_bytes(data[off + 8:off + 12], "little")
+        off += 16 + caplen
+    with open(dst_whole, "wb") as f:
+        f.write(data[:off])
+    with open(dst_cut, "wb") as f:
+        f.write(data[:off + into])
+    return off + into
+
+
+@pytest.mark.parametrize("into", [7, 16 + 5])
+def test_tool_counts_a_file_cut_short_and_says_where(tmp_path, into):
+    src = os.path.join(DATA, "synth_sample.pcap")
+    cut, whole = str(tmp_path / "cut.pcap"), str(tmp_path / "whole.pcap")
+    size = cut_capture(src, cut, whole, 4321, into)
+    r = tool("-p", "0-65535", "-r", cut)
+    w = tool("-p", "0-65535", "-r", whole)
+    assert r.returncode == 3, r.stderr
+    assert w.returncode == 0 and table(w.stdout)
+    assert table(r.stdout) == table(w.stdout)
+    assert summary_line(r.stderr) == summary_line(w.stderr)
+    assert ("%s: cut short in packet 4322, at byte %d (libpcap: truncated dump file"
+            % (cut, size)) in r.stderr, r.stderr
+    assert "the table counts the 4321 frames before it" in r.stderr
+
+
+def test_file_mode_counts_a_file_cut_short_and_does_not_reopen(tmp_path):
+    """The plugin counts what the tool counts, says where the file is cut
+    with the tool's words, and does not claim to reopen it."""
+    src = os.path.join(DATA, "synth_sample.pcap")
+    cut, whole = str(tmp_path / "cut.pcap"), str(tmp_path / "whole.pcap")
+    size = cut_capture(src, cut, whole, 6000, 30)
+    w = tool("-r", whole)  # the plugin's default ports
+    expected = {}
+    for proto, port, d, packets, nbytes in table(w.stdout):
+        v = expected.setdefault((proto, int(port)), [0, 0, 0, 0])
+        k = 0 if d == "in" else 2
+        v[k], v[k + 1] = int(packets), int(nbytes)
+    expected = as_tuples(expected)
+    cfg = ('<Plugin iptraf_services>\n <Capture "cut">\n  File "%s"\n </Capture>\n'
+           '</Plugin>\n' % cut)
+    cd = Collectd(str(tmp_path / "cd"), cfg, rrd=False)
+    with cd:
+        assert wait_values(cd, "cut", expected) == expected
+        cd.wait_log("counted: 6000 frames")
+    log = cd.log()
+    assert ("capture file %s: cut short in packet 6001, at byte %d (libpcap: truncated"
+            % (cut, size)) in log, log
+    assert "reopening" not in log
+    r = tool("-r", cut)
+    assert r.returncode == 3 and table(r.stdout) == table(w.stdout)
+
+
 def capture_cfg(dev, extra=""):
     return ('<Plugin iptraf_services>\n <Capture "%s">\n%s </Capture>\n</Plugin>\n'
             % (dev, extra))

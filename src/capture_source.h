@@ -14,8 +14,6 @@
 #include "port_counters.h"
 #include "portspec.h"
 
-typedef its_message_cb_t capture_log_cb_t;
-
 typedef struct {
   const char *device; /* interface or "any"; NULL with file */
   const char *file;   /* capture file, read once */
@@ -27,7 +25,7 @@ typedef struct {
   size_t frag_slots;
   uint32_t frag_ttl;
   double retry_interval; /* seconds between attempts to (re)open */
-  capture_log_cb_t log;
+  its_message_cb_t log;
   void *ud;
 } capture_config_t;
 

@@ -52,6 +52,13 @@ typedef struct {
   uint64_t ip, ib, op, ob;
 } row_t;
 
+/* Warnings and errors of the modules; a one-shot count needs no notices. */
+static void on_message(void *ud, its_severity_t sev, const char *msg) {
+  (void)ud;
+  if (sev <= ITS_WARNING)
+    fprintf(stderr, "iptraf-services-count: %s\n", msg);
+}
+
 static row_t *rows;
 static size_t nrows, caprows;
 /* Row index + 1 of each numeric (protocol, port): a lookup, not a search,
@@ -60,14 +67,14 @@ static uint32_t *row_of_port;
 
 static row_t *row_for(its_proto_t proto, int port, const char *name) {
   if (port >= 0 && row_of_port == NULL) {
-    row_of_port = calloc(2 * 65536, sizeof(uint32_t));
+    row_of_port = calloc(ITS_NINDEXES, sizeof(uint32_t));
     if (row_of_port == NULL) {
       perror("calloc");
       exit(2);
     }
   }
   if (port >= 0) {
-    uint32_t r = row_of_port[(size_t)proto * 65536 + (size_t)port];
+    uint32_t r = row_of_port[its_port_index(proto, (unsigned)port)];
     if (r)
       return &rows[r - 1];
   } else {
@@ -87,7 +94,7 @@ static row_t *row_for(its_proto_t proto, int port, const char *name) {
   row_t *r = &rows[nrows++];
   memset(r, 0, sizeof(*r));
   if (port >= 0)
-    row_of_port[(size_t)proto * 65536 + (size_t)port] = (uint32_t)nrows;
+    row_of_port[its_port_index(proto, (unsigned)port)] = (uint32_t)nrows;
   r->proto = proto;
   r->port = port;
   if (name)
@@ -130,8 +137,7 @@ static void rows_from_counters(const port_counters_t *c) {
   for (uint32_t i = 0; i < c->seen_count; i++) {
     uint32_t idx = c->seen[i];
     const port_count_t *pc = &c->ports[idx];
-    row_t *r = row_for(idx >= 65536 ? ITS_PROTO_UDP : ITS_PROTO_TCP,
-                       (int)(idx & 0xffff), NULL);
+    row_t *r = row_for(its_index_proto(idx), (int)its_index_port(idx), NULL);
     r->ip = pc->in.packets;
     r->ib = pc->in.bytes;
     r->op = pc->out.packets;
@@ -273,11 +279,6 @@ static int count_live(const char *iface, double seconds, int buffer_mib,
 }
 
 #ifdef ITS_HAVE_EBPF
-static void on_ebpf_message(void *ud, int sev, const char *msg) {
-  (void)ud;
-  if (sev <= 4)
-    fprintf(stderr, "iptraf-services-count: %s\n", msg);
-}
 
 /* -m ebpf: the plugin's in-kernel counter (src/ebpf_source.c), read once at
  * the end. The deadline starts when the program is attached. */
@@ -290,7 +291,7 @@ static int count_live_ebpf(const char *iface, double seconds,
                        .frag_slots = 4096,
                        .frag_ttl = 60,
                        .retry_interval = 0.2,
-                       .log = on_ebpf_message,
+                       .log = on_message,
                        .ud = NULL};
   /* The plugin waits for a missing interface; a one-shot count does not. */
   if (strcmp(iface, "any") != 0 && if_nametoindex(iface) == 0) {
@@ -309,7 +310,7 @@ static int count_live_ebpf(const char *iface, double seconds,
     return 2;
   }
   /* The program is attached by the source's thread: wait for it (its
-   * failures are reported through on_ebpf_message). */
+   * failures are reported through on_message). */
   capture_stats_t stats;
   struct timespec start;
   clock_gettime(CLOCK_MONOTONIC, &start);
@@ -347,12 +348,6 @@ static void on_log_value(void *ud, const its_value_t *v) {
   r->ob = v->out_bytes;
 }
 
-static void on_log_message(void *ud, int sev, const char *msg) {
-  (void)ud;
-  if (sev <= 4)
-    fprintf(stderr, "iptraf-services-count: %s\n", msg);
-}
-
 static int count_log(const char *path, const port_set_t *ports,
                      const services_t *svc) {
   if (access(path, R_OK) != 0) {
@@ -367,7 +362,7 @@ static int count_log(const char *path, const port_set_t *ports,
                              .default_interval = 10,
                              .max_line = 65536,
                              .emit = on_log_value,
-                             .log = on_log_message};
+                             .log = on_message};
   log_source_t *s = log_source_new(&cfg);
   if (s == NULL)
     return 2;

@@ -11,7 +11,6 @@
 #include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -463,7 +462,7 @@ static void load_failed(ebpf_source_t *s, int errnum, const char *err) {
     return;
   double next =
       retry_state_delay(&s->load_retry, s->cfg.retry_interval, LOAD_RETRY_CAP);
-  say(s, 3,
+  say(s, ITS_ERROR,
       "capture on %s: Method \"ebpf\": %s; retrying in %g s, then "
       "less often (up to every %g s)",
       s->device, err, next,
@@ -485,7 +484,7 @@ static int load_thread_part(ebpf_source_t *s) {
     load_failed(s, errnum, err);
   }
   unsigned failed = retry_state_succeeded(&s->load_retry);
-  say(s, 6,
+  say(s, ITS_INFO,
       "capture on %s: Method \"ebpf\" loaded after %u failed "
       "attempt%s",
       s->device, failed, failed == 1 ? "" : "s");
@@ -518,15 +517,16 @@ static void *source_thread(void *arg) {
     if (sock < 0) {
       if (retry_state_failed(&attach_retry, (int)st, err)) {
         if (st == ST_MISSING)
-          say(s, 4,
+          say(s, ITS_WARNING,
               "capture on %s: the interface does not exist (yet); "
               "waiting for it",
               s->device);
         else if (st == ST_NO_PERMISSION)
-          say(s, 3, "capture on %s: permission denied (%s): %s; retrying",
-              s->device, err, permission_advice);
+          say(s, ITS_ERROR,
+              "capture on %s: permission denied (%s): %s; retrying", s->device,
+              err, permission_advice);
         else
-          say(s, 3, "capture on %s: %s; retrying", s->device, err);
+          say(s, ITS_ERROR, "capture on %s: %s; retrying", s->device, err);
         error_said |= st != ST_MISSING;
       }
       if (wait_event(s, -1, s->cfg.retry_interval) == 1)
@@ -536,7 +536,7 @@ static void *source_thread(void *arg) {
     unsigned failed = retry_state_succeeded(&attach_retry);
     char after[64];
     retry_state_after_text(failed, error_said, after, sizeof(after));
-    say(s, 6,
+    say(s, ITS_INFO,
         "capture on %s: %s (eBPF socket filter, nothing queued to "
         "user space)%s",
         s->device, ever ? "resumed" : "started", after);
@@ -560,7 +560,7 @@ static void *source_thread(void *arg) {
         continue;
       int now = (int)if_nametoindex(s->device);
       if (now != ifindex) {
-        say(s, 4,
+        say(s, ITS_WARNING,
             "capture on %s stopped: the interface was deleted%s; "
             "reopening",
             s->device, now > 0 ? " and created again" : "");
@@ -570,13 +570,13 @@ static void *source_thread(void *arg) {
         continue; /* a link event: the name is all it is looked for */
       int up = interface_up(s->device);
       if (!up && !down_said) {
-        say(s, 4,
+        say(s, ITS_WARNING,
             "capture on %s: the interface is down; counting resumes "
             "when it is up",
             s->device);
         down_said = 1;
       } else if (up && down_said) {
-        say(s, 6, "capture on %s: the interface is up again", s->device);
+        say(s, ITS_INFO, "capture on %s: the interface is up again", s->device);
         down_said = 0;
       }
     }

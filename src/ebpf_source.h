@@ -30,7 +30,7 @@ typedef struct {
                             delay between attempts to load) */
   int retry_load;        /* a program that cannot be loaded is retried
                             instead of failing the start */
-  capture_log_cb_t log;
+  its_message_cb_t log;
   void *ud;
 } ebpf_config_t;
 

@@ -569,9 +569,10 @@ static int its_config(oconfig_item_t *ci) {
   return 0;
 }
 
-static void on_log_message(void *ud, int severity, const char *msg) {
+/* The one message callback of every module: collectd's log. */
+static void on_message(void *ud, its_severity_t severity, const char *msg) {
   (void)ud;
-  plugin_log(severity, PLUGIN_NAME ": %s", msg);
+  plugin_log((int)severity, PLUGIN_NAME ": %s", msg);
 }
 
 /* Dispatches one value list. `time` 0 lets collectd stamp it now; `interval`
@@ -638,8 +639,8 @@ static int capture_read(source_t *s) {
     uint32_t idx = c->seen[i];
     const port_count_t *pc = &c->ports[idx];
     char ti[DATA_MAX_NAME_LEN];
-    snprintf(ti, sizeof(ti), "%s-%u", idx >= 65536 ? "udp" : "tcp",
-             (unsigned)(idx & 0xffff));
+    snprintf(ti, sizeof(ti), "%s-%u", its_proto_name(its_index_proto(idx)),
+             its_index_port(idx));
     submit_pair(s, now, ti, pc->in.packets, pc->in.bytes, pc->out.packets,
                 pc->out.bytes);
   }
@@ -664,11 +665,6 @@ static int capture_read(source_t *s) {
  * read at init, so that a restarted collectd does not dispatch them again
  * (the rrdtool plugin would reject each with an error), written whenever it
  * changes. */
-
-static void on_state_message(void *ud, int severity, const char *msg) {
-  (void)ud;
-  plugin_log(severity, PLUGIN_NAME ": %s", msg);
-}
 
 /* A line of the state file: the <Log> block of that instance and path (both
  * must match: another instance means other series, another path another
@@ -718,7 +714,7 @@ static void state_init(void) {
     ERROR(PLUGIN_NAME ": out of memory: no state file is kept");
     return;
   }
-  state_file_read(state_path, on_state_entry, on_state_message, NULL);
+  state_file_read(state_path, on_state_entry, on_message, NULL);
 }
 
 /* Writes the state file. With state_lock held. */
@@ -796,11 +792,6 @@ static int its_read(user_data_t *ud) {
   return 0;
 }
 
-static void on_capture_message(void *ud, int severity, const char *msg) {
-  (void)ud;
-  plugin_log(severity, PLUGIN_NAME ": %s", msg);
-}
-
 /* Method "ebpf" / "auto": 1 when the eBPF counter runs, 0 to use libpcap
  * ("auto" that could not load it), -1 when Method "ebpf" could not even be
  * set up. A program that cannot be loaded yet is not a failure of Method
@@ -832,7 +823,7 @@ static int start_ebpf(source_t *s) {
       .frag_ttl = (uint32_t)s->frag_timeout,
       .retry_interval = s->retry_interval,
       .retry_load = s->method == METHOD_EBPF,
-      .log = on_capture_message,
+      .log = on_message,
       .ud = s,
   };
   ebpf_status_t st;
@@ -878,7 +869,7 @@ static int start_capture(source_t *s) {
       .frag_slots = (size_t)s->frag_slots,
       .frag_ttl = (uint32_t)s->frag_timeout,
       .retry_interval = s->retry_interval,
-      .log = on_capture_message,
+      .log = on_message,
       .ud = s,
   };
   s->capture = capture_source_start(&cfg);
@@ -921,7 +912,7 @@ static int its_init(void) {
         .max_line = (size_t)s->max_line,
         .dispatched_until = s->state_time,
         .emit = on_value,
-        .log = on_log_message,
+        .log = on_message,
         .ud = s,
     };
     if (s->kind == SOURCE_LOG) {

@@ -41,7 +41,7 @@ static void on_value(void *ud, const its_value_t *v) {
                           v->in_bytes,   v->out_packets, v->out_bytes};
 }
 
-static void on_log(void *ud, int sev, const char *msg) {
+static void on_log(void *ud, its_severity_t sev, const char *msg) {
   (void)ud;
   if (sev <= 5)
     fprintf(stderr, "catchup_core: %s\n", msg);

@@ -304,7 +304,13 @@ static void *capture_thread(void *arg) {
         break;
       }
       if (n == PCAP_ERROR_BREAK)
-        continue; /* a snapshot request or stop */
+        continue;             /* a snapshot request or stop */
+      if (n < 0 && s->file) { /* read once: what was read counts */
+        char where[PCAP_ERRBUF_SIZE + 128];
+        capture_file_error_text(p, ctx.seen, where, sizeof(where));
+        say(s, 4, "capture file %s: %s", s->file, where);
+        break;
+      }
       if (n < 0) {
         say(s, ITS_WARNING, "capture on %s stopped: %s; reopening", what(s),
             pcap_geterr(p));

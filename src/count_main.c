@@ -108,7 +108,8 @@ static int row_cmp(const void *a, const void *b) {
 }
 
 static void print_rows(void) {
-  qsort(rows, nrows, sizeof(*rows), row_cmp);
+  if (nrows > 0) /* qsort(NULL, 0, ...) is undefined */
+    qsort(rows, nrows, sizeof(*rows), row_cmp);
   printf("proto\tport\tdir\tpackets\tbytes\n");
   for (size_t i = 0; i < nrows; i++) {
     const row_t *r = &rows[i];
@@ -178,6 +179,10 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h,
                       (uint32_t)h->ts.tv_sec);
 }
 
+/* Exit status when a capture file is cut short or damaged: the table of
+ * what was read before is printed (doc/iptraf-services-count.1). */
+#define EXIT_FILE_CUT 3
+
 static int count_file(const char *path, port_counters_t *c) {
   capture_status_t st;
   char err[512];
@@ -188,9 +193,16 @@ static int count_file(const char *path, port_counters_t *c) {
   }
   pcap_ctx_t ctx = {c, pcap_datalink(p)};
   if (pcap_loop(p, -1, on_packet, (u_char *)&ctx) == PCAP_ERROR) {
-    fprintf(stderr, "iptraf-services-count: %s: %s\n", path, pcap_geterr(p));
+    /* What was read before counts: the table is printed, status 3. */
+    char where[PCAP_ERRBUF_SIZE + 128];
+    capture_file_error_text(p, (unsigned long long)c->frames, where,
+                            sizeof(where));
+    fprintf(stderr,
+            "iptraf-services-count: %s: %s; the table counts the %llu "
+            "frames before it\n",
+            path, where, (unsigned long long)c->frames);
     pcap_close(p);
-    return 2;
+    return EXIT_FILE_CUT;
   }
   pcap_close(p);
   return 0;
@@ -467,13 +479,13 @@ int main(int argc, char **argv) {
       rc = count_live_ebpf(iface, seconds, ports, &c);
     else
       rc = count_live(iface, seconds, buffer_mib, &c);
-    if (rc == 0) {
+    if (rc == 0 || rc == EXIT_FILE_CUT) {
       rows_from_counters(&c);
       summary(&c, ebpf);
     }
     port_counters_destroy(&c);
   }
-  if (rc == 0)
+  if (rc == 0 || rc == EXIT_FILE_CUT)
     print_rows();
   free(rows);
   free(row_of_port);

@@ -69,7 +69,12 @@ void port_counters_count(port_counters_t *c, int dlt, const uint8_t *pkt,
     uint16_t sport, dport;
     if (c->frags &&
         frag_table_get(c->frags, &r.frag, now, &proto, &sport, &dport)) {
-      count_ports(c, proto, sport, dport, r.ip_bytes);
+      if (proto == 6 || proto == 17) {
+        count_ports(c, proto, sport, dport, r.ip_bytes);
+      } else { /* an IPv6 datagram of another protocol */
+        c->not_tcp_udp.packets++;
+        c->not_tcp_udp.bytes += r.ip_bytes;
+      }
     } else {
       c->frag_unattributed.packets++;
       c->frag_unattributed.bytes += r.ip_bytes;
@@ -77,6 +82,8 @@ void port_counters_count(port_counters_t *c, int dlt, const uint8_t *pkt,
     break;
   }
   case DECODE_NOT_TCP_UDP:
+    if (r.first_fragment && c->frags)
+      frag_table_put(c->frags, &r.frag, r.proto, 0, 0, now);
     c->not_tcp_udp.packets++;
     c->not_tcp_udp.bytes += r.ip_bytes;
     break;

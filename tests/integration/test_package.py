@@ -68,13 +68,19 @@ def built():
     src = os.path.join(top, "iptraf-services")
     copy_of_the_tree(src)
     env = dict(os.environ, DEB_BUILD_OPTIONS="parallel=%d" % (os.cpu_count() or 1))
+    # The source package first (from the pristine copy: lintian checks the
+    # format, copyright and changelog there), then the binary one as the
+    # README says.
+    r = run(["dpkg-buildpackage", "-us", "-uc", "-S"], cwd=src, env=env,
+            stderr=subprocess.STDOUT)
+    assert r.returncode == 0, r.stdout[-6000:]
     r = run(["dpkg-buildpackage", "-us", "-uc", "-b"], cwd=src, env=env,
             stderr=subprocess.STDOUT)
     assert r.returncode == 0, r.stdout[-6000:]
     debs = glob.glob(os.path.join(top, PACKAGE + "_*.deb"))
-    changes = glob.glob(os.path.join(top, "*.changes"))
-    assert len(debs) == 1 and len(changes) == 1, os.listdir(top)
-    yield dict(dir=top, deb=debs[0], changes=changes[0], log=r.stdout)
+    changes = sorted(glob.glob(os.path.join(top, "*.changes")))
+    assert len(debs) == 1 and len(changes) == 2, os.listdir(top)
+    yield dict(dir=top, deb=debs[0], changes=changes, log=r.stdout)
     shutil.rmtree(top, ignore_errors=True)
 
 
@@ -88,7 +94,9 @@ def test_version_is_the_one_configure_declares():
 
 
 def test_lintian_reports_no_error_and_no_warning(built):
-    for target in (built["changes"], built["deb"]):
+    # The binary and the source .changes (and with them the .deb, the
+    # -dbgsym .deb, the .dsc and the .buildinfo files), and the .deb alone.
+    for target in built["changes"] + [built["deb"]]:
         r = run(["lintian", "--info", "--fail-on", "error,warning", target])
         tags = [l for l in r.stdout.splitlines() if re.match(r"[EW]: ", l)]
         assert r.returncode == 0 and not tags, r.stdout + r.stderr

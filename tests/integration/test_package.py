@@ -102,6 +102,16 @@ def test_lintian_reports_no_error_and_no_warning(built):
         assert r.returncode == 0 and not tags, r.stdout + r.stderr
 
 
+def automake_list(name):
+    """The words of Makefile.am's variable `name` (with += and continuations)."""
+    with open(os.path.join(REPO, "Makefile.am")) as f:
+        text = f.read().replace("\\\n", " ")
+    words = []
+    for m in re.finditer(r"^%s\s*\+?=(.*)$" % re.escape(name), text, re.M):
+        words += m.group(1).split()
+    return words
+
+
 def test_build_has_the_ebpf_method_and_the_right_paths(built):
     assert re.search(r"eBPF method:\s+yes", built["log"]), "configure built no eBPF method"
     listing = run(["dpkg-deb", "-c", built["deb"]], check=True).stdout
@@ -111,6 +121,14 @@ def test_build_has_the_ebpf_method_and_the_right_paths(built):
               "/usr/share/man/man1/iptraf-services-count.1.gz", CONFFILE,
               "/usr/share/doc/%s/copyright" % PACKAGE):
         assert p in paths, (p, sorted(paths))
+    # Every program and man page `make install` installs, and only those.
+    programs = automake_list("bin_PROGRAMS")
+    assert "iptraf-services-count" in programs
+    assert sorted(p for p in paths if p.startswith("/usr/bin/") and p != "/usr/bin/") == \
+        sorted("/usr/bin/" + p for p in programs)
+    pages = automake_list("dist_man_MANS")
+    assert sorted(p for p in paths if p.startswith("/usr/share/man/man") and p.endswith(".gz")) == \
+        sorted("/usr/share/man/man%s/%s.gz" % (p[-1], os.path.basename(p)) for p in pages)
     # No .la, nothing under the multiarch libdir collectd does not read.
     assert not [p for p in paths if p.endswith(".la") or "-linux-gnu" in p]
     # The examples live in the documentation, not beside the live configuration.

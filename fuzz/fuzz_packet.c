@@ -104,6 +104,8 @@ static void check_decode(const decode_result_t *r, size_t caplen) {
     break;
   case DECODE_NOT_TCP_UDP:
     CHECK(r->ip_bytes <= 65535 + 40);
+    if (r->first_fragment)
+      CHECK(r->frag.family == 6 && r->proto != 6 && r->proto != 17);
     break;
   case DECODE_NOT_IP:
     break;
@@ -256,6 +258,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         CHECK(c.frag_unattributed.bytes ==
               before.frag_unattributed.bytes + r.ip_bytes);
         CHECK(dp == 0 && dop == 0 && db == 0 && dob == 0);
+      } else if (c.not_tcp_udp.packets != before.not_tcp_udp.packets) {
+        /* an IPv6 datagram whose first fragment was not TCP/UDP */
+        CHECK(r.frag.family == 6);
+        CHECK(c.not_tcp_udp.packets == before.not_tcp_udp.packets + 1);
+        CHECK(c.not_tcp_udp.bytes == before.not_tcp_udp.bytes + r.ip_bytes);
+        CHECK(dp == 0 && dop == 0 && db == 0 && dob == 0);
       } else {
         CHECK(dp == 1 && dop == 1 && db == r.ip_bytes && dob == r.ip_bytes);
       }
@@ -274,7 +282,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     if (kind != DECODE_PORTS && kind != DECODE_FRAGMENT)
       CHECK(dp == 0 && dop == 0 && db == 0 && dob == 0 && !frag_moved);
-    if (kind != DECODE_NOT_TCP_UDP)
+    if (kind != DECODE_NOT_TCP_UDP && kind != DECODE_FRAGMENT)
       CHECK(memcmp(&c.not_tcp_udp, &before.not_tcp_udp, sizeof(pkt_bytes_t)) ==
             0);
     if (kind != DECODE_NOT_IP)

@@ -8,7 +8,6 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,7 +124,7 @@ static int check_interface(capture_source_t *s) {
     return 0;
   unsigned idx = if_nametoindex(s->device);
   if (idx != s->ifindex) {
-    say(s, 4,
+    say(s, ITS_WARNING,
         "capture on %s: the interface was renamed or replaced; "
         "reopening it by name",
         s->device);
@@ -141,12 +140,12 @@ static int check_interface(capture_source_t *s) {
     int down = !(ifr.ifr_flags & IFF_UP);
     if (down != s->if_down) {
       if (down)
-        say(s, 4,
+        say(s, ITS_WARNING,
             "capture on %s: the interface is down; counting goes on "
             "when it comes up",
             s->device);
       else
-        say(s, 6, "capture on %s: the interface is up again", s->device);
+        say(s, ITS_INFO, "capture on %s: the interface is up again", s->device);
       s->if_down = down;
     }
   }
@@ -238,22 +237,22 @@ static void *capture_thread(void *arg) {
       /* One message per distinct error, not one per attempt. */
       if (retry_state_failed(&retry, (int)st, err)) {
         if (st == CAPTURE_NO_DEVICE)
-          say(s, 4,
+          say(s, ITS_WARNING,
               "capture on %s: the interface does not exist (yet); "
               "waiting for it",
               what(s));
         else if (st == CAPTURE_IFACE_DOWN)
-          say(s, 4,
+          say(s, ITS_WARNING,
               "capture on %s: the interface is down; counting starts "
               "when it is up",
               what(s));
         else if (st == CAPTURE_NO_PERMISSION)
-          say(s, 3,
+          say(s, ITS_ERROR,
               "capture on %s: permission denied (%s): capturing needs "
               "root or the CAP_NET_RAW capability for collectd; retrying",
               what(s), err);
         else
-          say(s, 3, "capture on %s: %s%s", what(s), err,
+          say(s, ITS_ERROR, "capture on %s: %s%s", what(s), err,
               s->file ? "" : "; retrying");
         error_said |= st != CAPTURE_NO_DEVICE && st != CAPTURE_IFACE_DOWN;
       }
@@ -266,7 +265,7 @@ static void *capture_thread(void *arg) {
     unsigned failed = retry_state_succeeded(&retry);
     char after[64];
     retry_state_after_text(failed, error_said, after, sizeof(after));
-    say(s, 6, "capture on %s: %s (link type %s)%s", what(s),
+    say(s, ITS_INFO, "capture on %s: %s (link type %s)%s", what(s),
         s->file ? "reading the file" : (ever_opened ? "resumed" : "started"),
         pcap_datalink_val_to_name(pcap_datalink(p))
             ? pcap_datalink_val_to_name(pcap_datalink(p))
@@ -305,9 +304,15 @@ static void *capture_thread(void *arg) {
         break;
       }
       if (n == PCAP_ERROR_BREAK)
-        continue; /* a snapshot request or stop */
+        continue;             /* a snapshot request or stop */
+      if (n < 0 && s->file) { /* read once: what was read counts */
+        char where[PCAP_ERRBUF_SIZE + 128];
+        capture_file_error_text(p, ctx.seen, where, sizeof(where));
+        say(s, 4, "capture file %s: %s", s->file, where);
+        break;
+      }
       if (n < 0) {
-        say(s, 4, "capture on %s stopped: %s; reopening", what(s),
+        say(s, ITS_WARNING, "capture on %s stopped: %s; reopening", what(s),
             pcap_geterr(p));
         reopen = 1;
         break;
@@ -324,7 +329,7 @@ static void *capture_thread(void *arg) {
     s->stats.running = 0;
     if (s->file && !reopen) {
       s->stats.file_done = 1;
-      say(s, 6, "capture file %s counted: %llu frames", s->file,
+      say(s, ITS_INFO, "capture file %s counted: %llu frames", s->file,
           (unsigned long long)s->live.frames);
     }
     s->snapshot_wanted = 1;
@@ -374,14 +379,14 @@ capture_source_t *capture_source_start(const capture_config_t *cfg) {
                          cfg->frag_ttl) != 0 ||
       port_counters_init(&s->snap, cfg->ports, 0, 0) != 0 ||
       (cfg->device && !s->device) || (cfg->file && !s->file)) {
-    say(s, 3, "capture on %s: out of memory",
+    say(s, ITS_ERROR, "capture on %s: out of memory",
         cfg->file ? cfg->file : cfg->device);
     free_source(s);
     return NULL;
   }
   int rc = pthread_create(&s->thread, NULL, capture_thread, s);
   if (rc != 0) {
-    say(s, 3, "capture on %s: cannot start a thread: %s", what(s),
+    say(s, ITS_ERROR, "capture on %s: cannot start a thread: %s", what(s),
         strerror(rc));
     free_source(s);
     return NULL;
@@ -432,3 +437,23 @@ void capture_source_stop(capture_source_t *s) {
     pthread_join(s->thread, NULL);
   free_source(s);
 }
+
+/* --- the libpcap engine of capture_engine.h --- */
+
+static void *engine_start(const capture_config_t *cfg, char *err,
+                          size_t errlen) {
+  capture_source_t *s = capture_source_start(cfg);
+  if (s == NULL)
+    snprintf(err, errlen, "cannot start (see above)");
+  return s;
+}
+
+static int engine_snapshot(void *engine, port_counters_t *dst,
+                           capture_stats_t *st, int timeout_ms) {
+  return capture_source_snapshot(engine, dst, st, timeout_ms);
+}
+
+static void engine_stop(void *engine) { capture_source_stop(engine); }
+
+const capture_engine_ops_t capture_pcap_engine = {engine_start, engine_snapshot,
+                                                  engine_stop};

@@ -14,10 +14,9 @@
 
 #include <pcap/pcap.h>
 
+#include "capture_engine.h"
 #include "capture_open.h"
-#ifdef ITS_HAVE_EBPF
 #include "ebpf_source.h"
-#endif
 #include "log_source.h"
 #include "port_counters.h"
 #include "portspec.h"
@@ -42,21 +41,13 @@ static void usage(FILE *f) {
       "  --version    print the version and the counting methods built in\n"
       "Prints proto, port, dir (in/out), packets, bytes (IP bytes), one\n"
       "row per (protocol, port, direction) with traffic.\n",
-#ifdef ITS_HAVE_EBPF
-      ""
-#else
-      "; not in this build"
-#endif
-  );
+      capture_ebpf_built ? "" : "; not in this build");
 }
 
 static void version(void) {
   printf("iptraf-services-count (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
-#ifdef ITS_HAVE_EBPF
-  printf("eBPF method (-m ebpf): built in\n");
-#else
-  printf("eBPF method (-m ebpf): not in this build\n");
-#endif
+  printf("eBPF method (-m ebpf): %s\n",
+         capture_ebpf_built ? "built in" : "not in this build");
   printf("%s\n", pcap_lib_version());
 }
 
@@ -67,6 +58,13 @@ typedef struct {
   uint64_t ip, ib, op, ob;
 } row_t;
 
+/* Warnings and errors of the modules; a one-shot count needs no notices. */
+static void on_message(void *ud, its_severity_t sev, const char *msg) {
+  (void)ud;
+  if (sev <= ITS_WARNING)
+    fprintf(stderr, "iptraf-services-count: %s\n", msg);
+}
+
 static row_t *rows;
 static size_t nrows, caprows;
 /* Row index + 1 of each numeric (protocol, port): a lookup, not a search,
@@ -75,14 +73,14 @@ static uint32_t *row_of_port;
 
 static row_t *row_for(its_proto_t proto, int port, const char *name) {
   if (port >= 0 && row_of_port == NULL) {
-    row_of_port = calloc(2 * 65536, sizeof(uint32_t));
+    row_of_port = calloc(ITS_NINDEXES, sizeof(uint32_t));
     if (row_of_port == NULL) {
       perror("calloc");
       exit(2);
     }
   }
   if (port >= 0) {
-    uint32_t r = row_of_port[(size_t)proto * 65536 + (size_t)port];
+    uint32_t r = row_of_port[its_port_index(proto, (unsigned)port)];
     if (r)
       return &rows[r - 1];
   } else {
@@ -102,7 +100,7 @@ static row_t *row_for(its_proto_t proto, int port, const char *name) {
   row_t *r = &rows[nrows++];
   memset(r, 0, sizeof(*r));
   if (port >= 0)
-    row_of_port[(size_t)proto * 65536 + (size_t)port] = (uint32_t)nrows;
+    row_of_port[its_port_index(proto, (unsigned)port)] = (uint32_t)nrows;
   r->proto = proto;
   r->port = port;
   if (name)
@@ -122,7 +120,8 @@ static int row_cmp(const void *a, const void *b) {
 }
 
 static void print_rows(void) {
-  qsort(rows, nrows, sizeof(*rows), row_cmp);
+  if (nrows > 0) /* qsort(NULL, 0, ...) is undefined */
+    qsort(rows, nrows, sizeof(*rows), row_cmp);
   printf("proto\tport\tdir\tpackets\tbytes\n");
   for (size_t i = 0; i < nrows; i++) {
     const row_t *r = &rows[i];
@@ -144,8 +143,7 @@ static void rows_from_counters(const port_counters_t *c) {
   for (uint32_t i = 0; i < c->seen_count; i++) {
     uint32_t idx = c->seen[i];
     const port_count_t *pc = &c->ports[idx];
-    row_t *r = row_for(idx >= 65536 ? ITS_PROTO_UDP : ITS_PROTO_TCP,
-                       (int)(idx & 0xffff), NULL);
+    row_t *r = row_for(its_index_proto(idx), (int)its_index_port(idx), NULL);
     r->ip = pc->in.packets;
     r->ib = pc->in.bytes;
     r->op = pc->out.packets;
@@ -193,6 +191,10 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h,
                       (uint32_t)h->ts.tv_sec);
 }
 
+/* Exit status when a capture file is cut short or damaged: the table of
+ * what was read before is printed (doc/iptraf-services-count.1). */
+#define EXIT_FILE_CUT 3
+
 static int count_file(const char *path, port_counters_t *c) {
   capture_status_t st;
   char err[512];
@@ -203,9 +205,16 @@ static int count_file(const char *path, port_counters_t *c) {
   }
   pcap_ctx_t ctx = {c, pcap_datalink(p)};
   if (pcap_loop(p, -1, on_packet, (u_char *)&ctx) == PCAP_ERROR) {
-    fprintf(stderr, "iptraf-services-count: %s: %s\n", path, pcap_geterr(p));
+    /* What was read before counts: the table is printed, status 3. */
+    char where[PCAP_ERRBUF_SIZE + 128];
+    capture_file_error_text(p, (unsigned long long)c->frames, where,
+                            sizeof(where));
+    fprintf(stderr,
+            "iptraf-services-count: %s: %s; the table counts the %llu "
+            "frames before it\n",
+            path, where, (unsigned long long)c->frames);
     pcap_close(p);
-    return 2;
+    return EXIT_FILE_CUT;
   }
   pcap_close(p);
   return 0;
@@ -275,34 +284,27 @@ static int count_live(const char *iface, double seconds, int buffer_mib,
   return 0;
 }
 
-#ifdef ITS_HAVE_EBPF
-static void on_ebpf_message(void *ud, int sev, const char *msg) {
-  (void)ud;
-  if (sev <= 4)
-    fprintf(stderr, "iptraf-services-count: %s\n", msg);
-}
-
 /* -m ebpf: the plugin's in-kernel counter (src/ebpf_source.c), read once at
  * the end. The deadline starts when the program is attached. */
 static int count_live_ebpf(const char *iface, double seconds,
                            const port_set_t *ports, port_counters_t *c) {
-  ebpf_config_t cfg = {.device = iface,
-                       .ports = ports,
-                       .snaplen = LIVE_SNAPLEN,
-                       .promisc = 0,
-                       .frag_slots = 4096,
-                       .frag_ttl = 60,
-                       .retry_interval = 0.2,
-                       .log = on_ebpf_message,
-                       .ud = NULL};
+  capture_config_t cfg = {.name = iface,
+                          .device = iface,
+                          .ports = ports,
+                          .snaplen = LIVE_SNAPLEN,
+                          .promisc = 0,
+                          .frag_slots = 4096,
+                          .frag_ttl = 60,
+                          .retry_interval = 0.2,
+                          .log = on_message,
+                          .ud = NULL};
   /* The plugin waits for a missing interface; a one-shot count does not. */
   if (strcmp(iface, "any") != 0 && if_nametoindex(iface) == 0) {
     fprintf(stderr, "iptraf-services-count: %s: no such interface\n", iface);
     return 2;
   }
-  ebpf_status_t st;
   char err[512];
-  ebpf_source_t *s = ebpf_source_start(&cfg, &st, err, sizeof(err));
+  void *s = capture_ebpf_engine.start(&cfg, err, sizeof(err));
   if (s == NULL) {
     fprintf(stderr, "iptraf-services-count: %s: eBPF: %s\n", iface, err);
     char log[8192];
@@ -312,12 +314,12 @@ static int count_live_ebpf(const char *iface, double seconds,
     return 2;
   }
   /* The program is attached by the source's thread: wait for it (its
-   * failures are reported through on_ebpf_message). */
+   * failures are reported through on_message). */
   capture_stats_t stats;
   struct timespec start;
   clock_gettime(CLOCK_MONOTONIC, &start);
   for (;;) {
-    ebpf_source_snapshot(s, c, &stats);
+    capture_ebpf_engine.snapshot(s, c, &stats, 0);
     if (stats.running || interrupted || since(&start) >= 5)
       break;
     usleep(10000);
@@ -327,7 +329,7 @@ static int count_live_ebpf(const char *iface, double seconds,
             "iptraf-services-count: %s: eBPF: the program could not "
             "be attached to the interface\n",
             iface);
-    ebpf_source_stop(s);
+    capture_ebpf_engine.stop(s);
     return 2;
   }
   clock_gettime(CLOCK_MONOTONIC, &start);
@@ -335,11 +337,10 @@ static int count_live_ebpf(const char *iface, double seconds,
   while (since(&start) < seconds && !interrupted)
     usleep(2000);
   /* Nothing is queued: the counters are complete once read. */
-  ebpf_source_snapshot(s, c, &stats);
-  ebpf_source_stop(s);
+  capture_ebpf_engine.snapshot(s, c, &stats, 0);
+  capture_ebpf_engine.stop(s);
   return 0;
 }
-#endif
 
 static void on_log_value(void *ud, const its_value_t *v) {
   (void)ud;
@@ -348,12 +349,6 @@ static void on_log_value(void *ud, const its_value_t *v) {
   r->ib = v->in_bytes;
   r->op = v->out_packets;
   r->ob = v->out_bytes;
-}
-
-static void on_log_message(void *ud, int sev, const char *msg) {
-  (void)ud;
-  if (sev <= 4)
-    fprintf(stderr, "iptraf-services-count: %s\n", msg);
 }
 
 static int count_log(const char *path, const port_set_t *ports,
@@ -370,7 +365,7 @@ static int count_log(const char *path, const port_set_t *ports,
                              .default_interval = 10,
                              .max_line = 65536,
                              .emit = on_log_value,
-                             .log = on_log_message};
+                             .log = on_message};
   log_source_t *s = log_source_new(&cfg);
   if (s == NULL)
     return 2;
@@ -440,14 +435,13 @@ int main(int argc, char **argv) {
       if (strcmp(optarg, "pcap") == 0) {
         ebpf = 0;
       } else if (strcmp(optarg, "ebpf") == 0) {
-#ifdef ITS_HAVE_EBPF
         ebpf = 1;
-#else
-        fprintf(stderr, "iptraf-services-count: -m ebpf: this build has no "
-                        "eBPF method (configure found no clang BPF target, "
-                        "bpftool or libbpf)\n");
-        rc = 2;
-#endif
+        if (!capture_ebpf_built) {
+          fprintf(stderr, "iptraf-services-count: -m ebpf: this build has no "
+                          "eBPF method (configure found no clang BPF target, "
+                          "bpftool or libbpf)\n");
+          rc = 2;
+        }
       } else {
         fprintf(stderr,
                 "iptraf-services-count: -m %s: the methods are pcap "
@@ -503,19 +497,17 @@ int main(int argc, char **argv) {
     }
     if (file)
       rc = count_file(file, &c);
-#ifdef ITS_HAVE_EBPF
     else if (ebpf)
       rc = count_live_ebpf(iface, seconds, ports, &c);
-#endif
     else
       rc = count_live(iface, seconds, buffer_mib, &c);
-    if (rc == 0) {
+    if (rc == 0 || rc == EXIT_FILE_CUT) {
       rows_from_counters(&c);
       summary(&c, ebpf);
     }
     port_counters_destroy(&c);
   }
-  if (rc == 0)
+  if (rc == 0 || rc == EXIT_FILE_CUT)
     print_rows();
   free(rows);
   free(row_of_port);

@@ -11,7 +11,6 @@
 #include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +38,7 @@
 #define LOAD_RETRY_CAP 60.0
 
 struct ebpf_source_s {
-  ebpf_config_t cfg;
+  capture_config_t cfg;
   char *device;
   int any;
   struct its_count *skel; /* loaded program and maps, NULL until loaded */
@@ -388,7 +387,7 @@ static ebpf_status_t load_program(ebpf_source_t *s, int *errnum, char *err,
              strerror(errno));
     goto fail;
   }
-  const ebpf_config_t *cfg = &s->cfg;
+  const capture_config_t *cfg = &s->cfg;
   s->skel->rodata->snaplen =
       (uint32_t)(cfg->snaplen > 0 ? cfg->snaplen : 65535);
   s->skel->rodata->frag_ttl_ns =
@@ -463,7 +462,7 @@ static void load_failed(ebpf_source_t *s, int errnum, const char *err) {
     return;
   double next =
       retry_state_delay(&s->load_retry, s->cfg.retry_interval, LOAD_RETRY_CAP);
-  say(s, 3,
+  say(s, ITS_ERROR,
       "capture on %s: Method \"ebpf\": %s; retrying in %g s, then "
       "less often (up to every %g s)",
       s->device, err, next,
@@ -485,7 +484,7 @@ static int load_thread_part(ebpf_source_t *s) {
     load_failed(s, errnum, err);
   }
   unsigned failed = retry_state_succeeded(&s->load_retry);
-  say(s, 6,
+  say(s, ITS_INFO,
       "capture on %s: Method \"ebpf\" loaded after %u failed "
       "attempt%s",
       s->device, failed, failed == 1 ? "" : "s");
@@ -518,15 +517,16 @@ static void *source_thread(void *arg) {
     if (sock < 0) {
       if (retry_state_failed(&attach_retry, (int)st, err)) {
         if (st == ST_MISSING)
-          say(s, 4,
+          say(s, ITS_WARNING,
               "capture on %s: the interface does not exist (yet); "
               "waiting for it",
               s->device);
         else if (st == ST_NO_PERMISSION)
-          say(s, 3, "capture on %s: permission denied (%s): %s; retrying",
-              s->device, err, permission_advice);
+          say(s, ITS_ERROR,
+              "capture on %s: permission denied (%s): %s; retrying", s->device,
+              err, permission_advice);
         else
-          say(s, 3, "capture on %s: %s; retrying", s->device, err);
+          say(s, ITS_ERROR, "capture on %s: %s; retrying", s->device, err);
         error_said |= st != ST_MISSING;
       }
       if (wait_event(s, -1, s->cfg.retry_interval) == 1)
@@ -536,7 +536,7 @@ static void *source_thread(void *arg) {
     unsigned failed = retry_state_succeeded(&attach_retry);
     char after[64];
     retry_state_after_text(failed, error_said, after, sizeof(after));
-    say(s, 6,
+    say(s, ITS_INFO,
         "capture on %s: %s (eBPF socket filter, nothing queued to "
         "user space)%s",
         s->device, ever ? "resumed" : "started", after);
@@ -560,7 +560,7 @@ static void *source_thread(void *arg) {
         continue;
       int now = (int)if_nametoindex(s->device);
       if (now != ifindex) {
-        say(s, 4,
+        say(s, ITS_WARNING,
             "capture on %s stopped: the interface was deleted%s; "
             "reopening",
             s->device, now > 0 ? " and created again" : "");
@@ -570,13 +570,13 @@ static void *source_thread(void *arg) {
         continue; /* a link event: the name is all it is looked for */
       int up = interface_up(s->device);
       if (!up && !down_said) {
-        say(s, 4,
+        say(s, ITS_WARNING,
             "capture on %s: the interface is down; counting resumes "
             "when it is up",
             s->device);
         down_said = 1;
       } else if (up && down_said) {
-        say(s, 6, "capture on %s: the interface is up again", s->device);
+        say(s, ITS_INFO, "capture on %s: the interface is up again", s->device);
         down_said = 0;
       }
     }
@@ -588,7 +588,7 @@ static void *source_thread(void *arg) {
   return NULL;
 }
 
-ebpf_source_t *ebpf_source_start(const ebpf_config_t *cfg,
+ebpf_source_t *ebpf_source_start(const capture_config_t *cfg,
                                  ebpf_status_t *status, char *err,
                                  size_t errlen) {
   *status = EBPF_FAILED;
@@ -675,3 +675,24 @@ void ebpf_source_stop(ebpf_source_t *s) {
     pthread_join(s->thread, NULL);
   free_source(s);
 }
+
+/* --- the eBPF engine of capture_engine.h --- */
+
+const int capture_ebpf_built = 1;
+
+static void *engine_start(const capture_config_t *cfg, char *err,
+                          size_t errlen) {
+  ebpf_status_t st;
+  return ebpf_source_start(cfg, &st, err, errlen);
+}
+
+static int engine_snapshot(void *engine, port_counters_t *dst,
+                           capture_stats_t *st, int timeout_ms) {
+  (void)timeout_ms; /* never blocks */
+  return ebpf_source_snapshot(engine, dst, st);
+}
+
+static void engine_stop(void *engine) { ebpf_source_stop(engine); }
+
+const capture_engine_ops_t capture_ebpf_engine = {engine_start, engine_snapshot,
+                                                  engine_stop};

@@ -2,10 +2,6 @@
 
 #include <string.h>
 
-const char *its_proto_name(its_proto_t proto) {
-  return proto == ITS_PROTO_UDP ? "udp" : "tcp";
-}
-
 typedef struct {
   const char *s;
   size_t len;

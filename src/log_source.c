@@ -1,7 +1,6 @@
 #include "log_source.h"
 #include "its_message.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,8 +82,9 @@ struct log_source_s {
 static void warn_line(log_source_t *s, uint64_t line_no, const char *what) {
   if (s->now - s->warn_window_start >= WARN_WINDOW) {
     if (s->warn_suppressed > 0)
-      say(s, 4, "%s: %llu more bad lines were skipped without a message",
-          s->path, (unsigned long long)s->warn_suppressed);
+      say(s, ITS_WARNING,
+          "%s: %llu more bad lines were skipped without a message", s->path,
+          (unsigned long long)s->warn_suppressed);
     s->warn_window_start = s->now;
     s->warn_count = 0;
     s->warn_suppressed = 0;
@@ -94,26 +94,32 @@ static void warn_line(log_source_t *s, uint64_t line_no, const char *what) {
     return;
   }
   s->warn_count++;
-  say(s, 4, "%s line %llu: %s%s", s->path, (unsigned long long)line_no, what,
+  say(s, ITS_WARNING, "%s line %llu: %s%s", s->path,
+      (unsigned long long)line_no, what,
       s->warn_count == WARN_BURST ? " (further bad lines are counted, not "
                                     "reported, for 10 minutes)"
                                   : "");
 }
 
-static void on_tail_message(void *ud, tail_severity_t sev, const char *msg) {
+static void on_tail_message(void *ud, its_severity_t sev, const char *msg) {
   log_source_t *s = ud;
-  if (sev == TAIL_WARNING && strstr(msg, "longer than")) {
-    s->stats.lines++; /* a line too, though never handed over */
-    s->stats.bad_lines++;
-    /* The tail names file and line; route through the limiter. */
-    if (s->now - s->warn_window_start < WARN_WINDOW &&
-        s->warn_count >= WARN_BURST) {
-      s->warn_suppressed++;
-      return;
-    }
-    s->warn_count++;
-  }
-  say(s, (int)sev, "%s", msg);
+  say(s, sev, "%s", msg);
+}
+
+/* A line over MaxLineLength: a bad line like any other, rate-limited. */
+static void warn_long_line(log_source_t *s, uint64_t line_no) {
+  char what[128];
+  snprintf(what, sizeof(what), "line longer than %zu bytes, skipped",
+           s->cfg.max_line);
+  warn_line(s, line_no, what);
+}
+
+static void on_long_line(void *ud, uint64_t line_no, size_t max_line) {
+  log_source_t *s = ud;
+  (void)max_line;   /* the tail's limit is cfg.max_line */
+  s->stats.lines++; /* a line too, though never handed over */
+  s->stats.bad_lines++;
+  warn_long_line(s, line_no);
 }
 
 static void on_new_file(void *ud, const char *why) {
@@ -140,8 +146,9 @@ static int resolve_port(log_source_t *s, const block_entry_t *e) {
       services_lookup(s->cfg.services, e->proto, e->name, 1, &port);
   m->port = (r == SERVICES_FOUND) ? port : -1;
   if (r != SERVICES_FOUND)
-    say(s, 4, "%s: %s service \"%s\" %s; it is reported under its name%s",
-        s->path, its_proto_name(e->proto), e->name,
+    say(s, ITS_WARNING,
+        "%s: %s service \"%s\" %s; it is reported under its name%s", s->path,
+        its_proto_name(e->proto), e->name,
         r == SERVICES_AMBIGUOUS
             ? "could stand for several ports (its name was cut to 10 "
               "characters)"
@@ -281,7 +288,7 @@ static void apply_block(log_source_t *s, const log_block_t *b) {
       series_t *sr = series_table_get(s->series, e->proto, port, e->name, 0);
       if (series_would_decrease(s->series, sr, raw)) {
         restart = 1;
-        say(s, 5,
+        say(s, ITS_NOTICE,
             "%s line %llu: counters went down without a \"started\" line: "
             "taking it as an iptraf restart",
             s->path, (unsigned long long)b->header_line);
@@ -301,7 +308,7 @@ static void apply_block(log_source_t *s, const log_block_t *b) {
     int port = resolve_port(s, e);
     series_t *sr = series_table_get(s->series, e->proto, port, e->name, 1);
     if (sr == NULL) {
-      say(s, 3, "%s: out of memory", s->path);
+      say(s, ITS_ERROR, "%s: out of memory", s->path);
       return;
     }
     uint64_t raw[SERIES_NCOUNTERS] = {e->in_packets, e->in_bytes,
@@ -463,10 +470,7 @@ static void body_line(log_source_t *s, const char *line, size_t len,
     return;
   if (len > s->cfg.max_line && s->cfg.max_line > 0) {
     s->stats.bad_lines++;
-    char what[128];
-    snprintf(what, sizeof(what), "line longer than %zu bytes, skipped",
-             s->cfg.max_line);
-    warn_line(s, line_no, what);
+    warn_long_line(s, line_no);
     return;
   }
   if (parse_or_warn(s, line, len, line_no, &l) != 0)
@@ -478,7 +482,7 @@ static void body_line(log_source_t *s, const char *line, size_t len,
     return;
   }
   if (log_block_add(b, &l) != 0)
-    say(s, 3, "%s: out of memory", s->path);
+    say(s, ITS_ERROR, "%s: out of memory", s->path);
 }
 
 static void count_port_like(log_source_t *s, const char *line, size_t len,
@@ -515,7 +519,7 @@ static void on_block(void *ud, const log_block_t *b) {
     if (s->catching_up)
       body_lines(s, &s->raw_current, count_port_like, &lines);
     s->stats.blocks_cut++;
-    say(s, 4,
+    say(s, ITS_WARNING,
         "%s line %llu: the block generated here is unfinished (iptraf died "
         "while writing it?); its %zu complete port lines are counted",
         s->path, (unsigned long long)b->header_line, lines);
@@ -571,7 +575,7 @@ static void process_line(log_source_t *s, const char *line, size_t len,
     warn_line(s, line_no, "block time does not exist in local time, skipped");
     break;
   case BLOCK_NOTE_NO_MEMORY:
-    say(s, 3, "%s: out of memory", s->path);
+    say(s, ITS_ERROR, "%s: out of memory", s->path);
     break;
   default:
     break;
@@ -611,7 +615,7 @@ static void close_body(log_source_t *s) {
                          r->spans[k].at,
                      r->spans[k].line_no) == 0;
   if (!ok) {
-    say(s, 3, "%s: out of memory", s->path);
+    say(s, ITS_ERROR, "%s: out of memory", s->path);
     body_free(&rest);
     return;
   }
@@ -627,7 +631,7 @@ static void on_skipped(void *ud, const char *data, size_t len,
   log_source_t *s = ud;
   s->stats.lines += lines;
   if (body_append(&s->raw_current, data, len, first_line) != 0)
-    say(s, 3, "%s: out of memory: lines %llu-%llu skipped", s->path,
+    say(s, ITS_ERROR, "%s: out of memory: lines %llu-%llu skipped", s->path,
         (unsigned long long)first_line,
         (unsigned long long)(first_line + lines - 1));
 }
@@ -720,6 +724,7 @@ void log_source_free(log_source_t *s) {
 int log_source_read(log_source_t *s, time_t now) {
   tail_callbacks_t cb = {.on_line = on_line,
                          .on_message = on_tail_message,
+                         .on_long_line = on_long_line,
                          .on_new_file = on_new_file,
                          .on_skipped = on_skipped,
                          .ud = s};
@@ -762,7 +767,7 @@ int log_source_read(log_source_t *s, time_t now) {
     emit_touched(s);
   }
   if (s->stats.blocks_skipped_old > s->skipped_reported) {
-    say(s, 5,
+    say(s, ITS_NOTICE,
         "%s: %llu values were held back because their block's time is not "
         "after the previous value's (two blocks in one second, or the clock "
         "stepped back); their counts go out with the next newer block",
@@ -780,7 +785,7 @@ int log_source_read(log_source_t *s, time_t now) {
     if (localtime_r(&t, &tm) == NULL ||
         strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y", &tm) == 0)
       snprintf(when, sizeof(when), "%lld", (long long)t);
-    say(s, 6,
+    say(s, ITS_INFO,
         "%s: the values of blocks up to %s were dispatched before collectd "
         "restarted; not sent again",
         s->path, when);

@@ -96,7 +96,8 @@ static decode_kind_t decode_ipv6(const uint8_t *p, size_t len,
   size_t end = 40 + (size_t)plen;
   int fragmented = 0;
 
-  for (int i = 0; i < MAX_IPV6_EXT_HEADERS; i++) {
+  /* MAX_IPV6_EXT_HEADERS headers walked, then the upper-layer header. */
+  for (int i = 0; i <= MAX_IPV6_EXT_HEADERS; i++) {
     if (nh == 6 || nh == 17) {
       if (end < off + 4)
         return malformed(r, "IPv6 payload too short to hold the ports");
@@ -141,8 +142,14 @@ static decode_kind_t decode_ipv6(const uint8_t *p, size_t len,
     }
     default:
       r->kind = DECODE_NOT_TCP_UDP; /* ICMPv6, ESP, no next header, ... */
+      /* A first fragment says for its later ones, which carry no upper
+       * header, that they are not TCP/UDP either. */
+      r->first_fragment = fragmented;
+      r->proto = nh;
       return r->kind;
     }
+    if (i == MAX_IPV6_EXT_HEADERS)
+      break;
     if (off > end)
       return malformed(r, "IPv6 extension headers longer than the payload");
   }

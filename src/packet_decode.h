@@ -37,10 +37,13 @@ typedef struct {
 
 typedef struct {
   decode_kind_t kind;
-  uint8_t proto; /* 6 TCP or 17 UDP (DECODE_PORTS) */
+  uint8_t proto; /* 6 TCP or 17 UDP (DECODE_PORTS); DECODE_NOT_TCP_UDP of
+                    an IPv6 first fragment: its upper-layer protocol */
   uint16_t sport, dport;
   uint32_t ip_bytes;  /* IPv4 total length, or IPv6 payload length + 40 */
-  int first_fragment; /* DECODE_PORTS of a datagram's first fragment */
+  int first_fragment; /* a datagram's first fragment: DECODE_PORTS, or
+                         DECODE_NOT_TCP_UDP for IPv6 (whose later fragments
+                         do not say their protocol) */
   frag_key_t frag;    /* first_fragment or DECODE_FRAGMENT */
   const char *why;    /* DECODE_MALFORMED: what was wrong */
 } decode_result_t;

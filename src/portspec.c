@@ -8,7 +8,7 @@ void port_set_clear(port_set_t *set) { memset(set, 0, sizeof(*set)); }
 
 void port_set_add_range(port_set_t *set, its_proto_t proto, unsigned first,
                         unsigned last) {
-  for (unsigned p = first; p <= last && p < 65536; p++) {
+  for (unsigned p = first; p <= last && p < ITS_NPORTS; p++) {
     uint64_t bit = (uint64_t)1 << (p & 63);
     if (!(set->bits[proto][p >> 6] & bit)) {
       set->bits[proto][p >> 6] |= bit;

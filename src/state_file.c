@@ -11,7 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define say(log, ud, ...) its_message((log), (ud), 4, __VA_ARGS__)
+/* Every state-file message is a warning: the plugin goes on without it. */
+#define say(log, ud, ...) its_message((log), (ud), ITS_WARNING, __VA_ARGS__)
 
 /* Undoes the escapes of one field, in place. Returns 0, or -1 for a '\'
  * followed by anything but '\', 't', 'n', 'r'. */

@@ -141,9 +141,11 @@ static __always_inline int malformed(__u32 caplen) {
 /* A non-first fragment: its datagram's ports, or unattributed. */
 static __always_inline int fragment(struct frag_key *key, __u64 ip_bytes) {
   struct frag_val *v = bpf_map_lookup_elem(&frags, key);
-  if (v && v->expires_ns > bpf_ktime_get_ns())
-    count_ports(v->proto, v->sport, v->dport, ip_bytes);
-  else
+  if (v && v->expires_ns > bpf_ktime_get_ns()) {
+    if (v->proto == 6 || v->proto == 17)
+      count_ports(v->proto, v->sport, v->dport, ip_bytes);
+    /* else an IPv6 datagram of another protocol: not reported */
+  } else
     add_in(EBPF_SLOT_FRAG_UNATTRIBUTED, ip_bytes);
   return 0;
 }
@@ -253,7 +255,8 @@ __noinline int decode_ipv6(struct __sk_buff *skb, __u32 off_n, __u32 r,
   struct frag_key key = {};
   __u8 *h = b + 40;
 
-  for (int i = 0; i < MAX_IPV6_EXT_HEADERS; i++) {
+  /* MAX_IPV6_EXT_HEADERS headers walked, then the upper-layer header. */
+  for (int i = 0; i <= MAX_IPV6_EXT_HEADERS; i++) {
     /* The (up to) 8 bytes at o, when they are needed and captured. */
     int need = 0;
     if (nh == 6 || nh == 17)
@@ -262,8 +265,13 @@ __noinline int decode_ipv6(struct __sk_buff *skb, __u32 off_n, __u32 r,
       need = 2;
     else if (nh == 44)
       need = 8;
-    else
-      return 0; /* ICMPv6, ESP, no next header...: not reported */
+    else {
+      /* ICMPv6, ESP, no next header...: not reported; a first fragment
+       * says so for its later fragments. */
+      if (fragmented)
+        remember(&key, nh, 0, 0);
+      return 0;
+    }
     if ((nh == 6 || nh == 17) && end < o + 4)
       return malformed(caplen);
     if (need != 4 && end < o + 8)

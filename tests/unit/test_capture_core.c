@@ -337,6 +337,64 @@ static void test_counting_rules(void) {
   port_counters_destroy(&c);
 }
 
+/* IPv6 later fragments of a datagram whose first fragment said it is not
+ * TCP/UDP (ICMPv6 here) are "not TCP/UDP" too, as for IPv4; not
+ * "fragments without their first fragment". */
+static void test_ipv6_fragments_of_other_protocols(void) {
+  port_set_t set;
+  port_set_clear(&set);
+  port_set_add_range(&set, ITS_PROTO_UDP, 0, 65535);
+  port_counters_t c;
+  CHECK(port_counters_init(&c, &set, 64, 60) == 0);
+  uint8_t b[128] = {0};
+  size_t n = eth(b, 0, 0x86dd);
+  n += ipv6(b + n, 44, 8 + 16);
+  b[n] = 58; /* ICMPv6 */
+  put16(b + n + 2, 0x0001);
+  b[n + 7] = 21;
+  n += 8 + 16;
+  port_counters_count(&c, ITS_DLT_EN10MB, b, n, 0);
+  CHECK_U64(c.not_tcp_udp.packets, 1);
+  CHECK_U64(c.not_tcp_udp.bytes, 40 + 24);
+  memset(b, 0, sizeof(b));
+  n = eth(b, 0, 0x86dd);
+  n += ipv6(b + n, 44, 8 + 32);
+  b[n] = 58;
+  put16(b + n + 2, 0x0010); /* offset 16, last */
+  b[n + 7] = 21;
+  n += 8 + 32;
+  port_counters_count(&c, ITS_DLT_EN10MB, b, n, 0);
+  CHECK_U64(c.frag_unattributed.packets, 0);
+  CHECK_U64(c.not_tcp_udp.packets, 2);
+  CHECK_U64(c.not_tcp_udp.bytes, 40 + 24 + 40 + 40);
+  /* A later fragment of a datagram never seen stays unattributed. */
+  b[n - 32 - 1] = 22;
+  port_counters_count(&c, ITS_DLT_EN10MB, b, n, 0);
+  CHECK_U64(c.frag_unattributed.packets, 1);
+  CHECK_U64(c.seen_count, 0);
+  port_counters_destroy(&c);
+}
+
+/* Up to 8 IPv6 extension headers are walked: 8 work, 9 are malformed. */
+static void test_ipv6_eight_extension_headers(void) {
+  for (int count = 7; count <= 9; count++) {
+    uint8_t b[256] = {0};
+    size_t n = eth(b, 0, 0x86dd);
+    n += ipv6(b + n, 60, (uint16_t)(8 * count + 8));
+    for (int i = 0; i < count; i++, n += 8)
+      b[n] = i == count - 1 ? 17 : 60, b[n + 1] = 0;
+    put16(b + n, 1000), put16(b + n + 2, 53);
+    n += 8;
+    decode_result_t r = decode(ITS_DLT_EN10MB, b, n);
+    if (count <= 8) {
+      CHECK(r.kind == DECODE_PORTS && r.dport == 53);
+      CHECK_U64(r.ip_bytes, 40 + 8 * count + 8);
+    } else {
+      CHECK(r.kind == DECODE_MALFORMED);
+    }
+  }
+}
+
 static void test_all_ports_monitored(void) {
   port_set_clear(&all_ports);
   port_set_add_range(&all_ports, ITS_PROTO_TCP, 0, 65535);
@@ -366,5 +424,7 @@ int main(void) {
   RUN(test_frag_table);
   RUN(test_counting_rules);
   RUN(test_all_ports_monitored);
+  RUN(test_ipv6_fragments_of_other_protocols);
+  RUN(test_ipv6_eight_extension_headers);
   UNIT_MAIN_END();
 }

@@ -19,7 +19,7 @@ typedef struct {
 static entry_t got[64];
 static size_t ngot;
 
-static void on_log(void *ud, int sev, const char *msg) {
+static void on_log(void *ud, its_severity_t sev, const char *msg) {
   (void)ud;
   size_t len = strlen(messages);
   snprintf(messages + len, sizeof(messages) - len, "%d %s\n", sev, msg);

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pcap/pcap.h>
+
 #include "capture_engine.h"
 #include "capture_open.h"
 #include "ebpf_source.h"
@@ -19,6 +21,7 @@
 #include "port_counters.h"
 #include "portspec.h"
 #include "services.h"
+#include "its_config.h"
 
 static void usage(FILE *f) {
   fprintf(
@@ -34,9 +37,18 @@ static void usage(FILE *f) {
       "               ebpf (the plugin's in-kernel counter%s)\n"
       "  -B MIB       libpcap capture ring size (default 32)\n"
       "  -l LOG       report an iptraf service-monitor log's totals\n"
+      "  -h, --help   print this help\n"
+      "  --version    print the version and the counting methods built in\n"
       "Prints proto, port, dir (in/out), packets, bytes (IP bytes), one\n"
       "row per (protocol, port, direction) with traffic.\n",
       capture_ebpf_built ? "" : "; not in this build");
+}
+
+static void version(void) {
+  printf("iptraf-services-count (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+  printf("eBPF method (-m ebpf): %s\n",
+         capture_ebpf_built ? "built in" : "not in this build");
+  printf("%s\n", pcap_lib_version());
 }
 
 typedef struct {
@@ -383,8 +395,14 @@ int main(int argc, char **argv) {
   services_t *svc = services_new();
   services_load_system(svc);
 
+  /* Long forms only for what users type without reading the man page. */
+  static const struct option long_options[] = {
+      {"help", no_argument, NULL, 'h'},
+      {"version", no_argument, NULL, 'V'},
+      {NULL, 0, NULL, 0}};
   int opt, rc = 0;
-  while (rc == 0 && (opt = getopt(argc, argv, "p:r:i:t:l:B:m:h")) != -1) {
+  while (rc == 0 && (opt = getopt_long(argc, argv, "p:r:i:t:l:B:m:h",
+                                       long_options, NULL)) != -1) {
     char err[256];
     switch (opt) {
     case 'p':
@@ -434,6 +452,10 @@ int main(int argc, char **argv) {
       break;
     case 'h':
       usage(stdout);
+      rc = -1;
+      break;
+    case 'V':
+      version();
       rc = -1;
       break;
     default:

@@ -219,18 +219,9 @@ static void capture_read(void *src, time_t now) {
 }
 
 const source_kind_t capture_kind = {
+    SOURCE_KIND_MEMBERS(capture),
+    .dispatched_until = NULL, /* a capture keeps no state */
     .name = "Capture",
-    .id = "capture",
     .no_name = "<Capture> needs an interface name (or \"any\"), e.g. "
                "<Capture \"eth0\">, or a name and a File option",
-    .options = capture_options,
-    .settings_size = sizeof(capture_settings_t),
-    .defaults = capture_defaults,
-    .finish = capture_finish,
-    .default_instance = capture_default_instance,
-    .same_input = capture_same_input,
-    .start = capture_start,
-    .read = capture_read,
-    .dispatched_until = NULL,
-    .stop = capture_stop,
 };

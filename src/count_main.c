@@ -17,6 +17,7 @@
 #include "capture_engine.h"
 #include "capture_open.h"
 #include "ebpf_source.h"
+#include "its_defaults.h"
 #include "log_source.h"
 #include "port_counters.h"
 #include "portspec.h"
@@ -228,7 +229,7 @@ static void on_signal(int sig) {
 
 /* Both live methods capture (or decode) this much of each packet: the
  * same counts, malformed ones included. */
-#define LIVE_SNAPLEN 128
+#define LIVE_SNAPLEN ITS_DEFAULT_SNAPLEN
 
 static double since(const struct timespec *start) {
   struct timespec now;
@@ -288,16 +289,15 @@ static int count_live(const char *iface, double seconds, int buffer_mib,
  * the end. The deadline starts when the program is attached. */
 static int count_live_ebpf(const char *iface, double seconds,
                            const port_set_t *ports, port_counters_t *c) {
-  capture_config_t cfg = {.name = iface,
-                          .device = iface,
-                          .ports = ports,
-                          .snaplen = LIVE_SNAPLEN,
-                          .promisc = 0,
-                          .frag_slots = 4096,
-                          .frag_ttl = 60,
-                          .retry_interval = 0.2,
-                          .log = on_message,
-                          .ud = NULL};
+  /* As the plugin's <Capture> defaults, but a quicker first attempt. */
+  static const capture_config_t live = {.snaplen = LIVE_SNAPLEN,
+                                        .frag_slots = ITS_DEFAULT_FRAG_SLOTS,
+                                        .frag_ttl = ITS_DEFAULT_FRAG_TIMEOUT,
+                                        .retry_interval = 0.2,
+                                        .log = on_message};
+  capture_config_t cfg = live;
+  cfg.name = cfg.device = iface;
+  cfg.ports = ports;
   /* The plugin waits for a missing interface; a one-shot count does not. */
   if (strcmp(iface, "any") != 0 && if_nametoindex(iface) == 0) {
     fprintf(stderr, "iptraf-services-count: %s: no such interface\n", iface);
@@ -388,7 +388,7 @@ static int count_log(const char *path, const port_set_t *ports,
 int main(int argc, char **argv) {
   const char *file = NULL, *iface = NULL, *logpath = NULL;
   double seconds = -1;
-  int buffer_mib = 32;
+  int buffer_mib = ITS_DEFAULT_BUFFER_MIB;
   int have_ports = 0;
   int ebpf = 0;
   port_set_t *ports = calloc(1, sizeof(*ports));
@@ -483,11 +483,11 @@ int main(int argc, char **argv) {
     rc = count_log(logpath, have_ports ? ports : NULL, svc);
   } else {
     if (!have_ports) {
-      port_set_add_range(ports, ITS_PROTO_TCP, 0, 1023);
-      port_set_add_range(ports, ITS_PROTO_UDP, 0, 1023);
+      port_set_add_defaults(ports);
     }
     port_counters_t c;
-    if (port_counters_init(&c, ports, 4096, 60) != 0) {
+    if (port_counters_init(&c, ports, ITS_DEFAULT_FRAG_SLOTS,
+                           ITS_DEFAULT_FRAG_TIMEOUT) != 0) {
       fprintf(stderr, "iptraf-services-count: out of memory\n");
       return 2;
     }

@@ -1,4 +1,5 @@
 #include "ebpf_source.h"
+#include "its_defaults.h"
 #include "its_message.h"
 
 #include <arpa/inet.h>
@@ -391,11 +392,13 @@ static ebpf_status_t load_program(ebpf_source_t *s, int *errnum, char *err,
   s->skel->rodata->snaplen =
       (uint32_t)(cfg->snaplen > 0 ? cfg->snaplen : 65535);
   s->skel->rodata->frag_ttl_ns =
-      (uint64_t)(cfg->frag_ttl ? cfg->frag_ttl : 60) * 1000000000ULL;
+      (uint64_t)(cfg->frag_ttl ? cfg->frag_ttl : ITS_DEFAULT_FRAG_TIMEOUT) *
+      1000000000ULL;
   if (bpf_map__set_max_entries(s->skel->maps.counters, s->slots.nslots) != 0 ||
-      bpf_map__set_max_entries(
-          s->skel->maps.frags,
-          (uint32_t)(cfg->frag_slots ? cfg->frag_slots : 4096)) != 0) {
+      bpf_map__set_max_entries(s->skel->maps.frags,
+                               (uint32_t)(cfg->frag_slots
+                                              ? cfg->frag_slots
+                                              : ITS_DEFAULT_FRAG_SLOTS)) != 0) {
     *errnum = EINVAL;
     snprintf(err, errlen, "sizing the maps failed");
     goto fail;

@@ -142,23 +142,28 @@ static int parse_port_line(cursor_t *c, iptraf_line_t *out) {
   }
   c->i++; /* ':' */
 
-  if ((err = read_group(c, "total", &out->total_packets, &out->total_bytes)) ||
-      (err = skip_rate(c, ';')))
-    goto bad;
-  if (expect(c, ";") != 0) {
-    err = "expected ';' after the total";
-    goto bad;
+  /* "N packets, N bytes total, N kbps avg; ... incoming, ...; ... outgoing" */
+  const struct {
+    const char *name;
+    uint64_t *packets, *bytes;
+    const char *no_semicolon; /* NULL: the last group */
+  } groups[] = {
+      {"total", &out->total_packets, &out->total_bytes,
+       "expected ';' after the total"},
+      {"incoming", &out->in_packets, &out->in_bytes,
+       "expected ';' after the incoming counters"},
+      {"outgoing", &out->out_packets, &out->out_bytes, NULL},
+  };
+  for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
+    if ((err = read_group(c, groups[g].name, groups[g].packets,
+                          groups[g].bytes)) ||
+        (err = skip_rate(c, ';')))
+      goto bad;
+    if (groups[g].no_semicolon && expect(c, ";") != 0) {
+      err = groups[g].no_semicolon;
+      goto bad;
+    }
   }
-  if ((err = read_group(c, "incoming", &out->in_packets, &out->in_bytes)) ||
-      (err = skip_rate(c, ';')))
-    goto bad;
-  if (expect(c, ";") != 0) {
-    err = "expected ';' after the incoming counters";
-    goto bad;
-  }
-  if ((err = read_group(c, "outgoing", &out->out_packets, &out->out_bytes)) ||
-      (err = skip_rate(c, ';')))
-    goto bad;
   skip_ws(c);
   if (c->i != c->len) {
     err = "unexpected text at the end of the line";

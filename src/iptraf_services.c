@@ -8,6 +8,7 @@
 #include "collectd/core/daemon/plugin.h"
 #include "collectd/core/utils/common/common.h"
 
+#include <ctype.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <time.h>
@@ -562,8 +563,10 @@ static int its_init(void) {
       continue;
     }
     char name[DATA_MAX_NAME_LEN * 2];
-    snprintf(name, sizeof(name), PLUGIN_NAME "/%s/%s", s->kind->id,
+    snprintf(name, sizeof(name), PLUGIN_NAME "/%s/%s", s->kind->name,
              s->instance);
+    for (char *c = name + strlen(PLUGIN_NAME "/"); *c && *c != '/'; c++)
+      *c = (char)tolower((unsigned char)*c); /* "log", "capture" */
     user_data_t ud = {.data = s, .free_func = NULL};
     if (plugin_register_complex_read(NULL, name, its_read, interval, &ud) !=
         0) {

@@ -134,17 +134,8 @@ static void log_stop(void *src) {
 
 const source_kind_t log_kind = {
     .name = "Log",
-    .id = "log",
     .no_name = "<Log> needs the log file's path: <Log "
                "\"/var/log/iptraf-ng/tcp_udp_services-eth0.log\">",
-    .options = log_options,
-    .settings_size = sizeof(log_settings_t),
-    .defaults = log_defaults,
-    .finish = log_finish,
-    .default_instance = log_default_instance,
-    .same_input = log_same_input,
-    .start = log_start,
-    .read = log_read,
+    SOURCE_KIND_MEMBERS(log),
     .dispatched_until = log_dispatched_until,
-    .stop = log_stop,
 };

@@ -3,15 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "its_grow.h"
+
 int log_block_add(log_block_t *b, const iptraf_line_t *l) {
-  if (b->count == b->cap) {
-    size_t cap = b->cap ? b->cap * 2 : 64;
-    block_entry_t *e = realloc(b->entries, cap * sizeof(*e));
-    if (e == NULL)
-      return -1;
-    b->entries = e;
-    b->cap = cap;
-  }
+  if (its_grow(&b->entries, &b->cap, b->count + 1, sizeof(*b->entries), 64))
+    return -1;
   block_entry_t *e = &b->entries[b->count++];
   e->proto = l->proto;
   e->port = l->port;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "byte_count.h"
+#include "its_grow.h"
 
 #define NO_RUNNING_TIME ((size_t)-1)
 
@@ -50,24 +51,10 @@ static const char *find_running_time(const char *p, size_t len) {
 
 static int body_append(raw_body_t *r, const char *data, size_t len,
                        uint64_t first_line) {
-  if (r->len + len > r->cap) {
-    size_t cap = r->cap ? r->cap : 65536;
-    while (cap < r->len + len)
-      cap *= 2;
-    char *t = realloc(r->text, cap);
-    if (t == NULL)
-      return -1;
-    r->text = t;
-    r->cap = cap;
-  }
-  if (r->nspans == r->cap_spans) {
-    size_t cap = r->cap_spans ? r->cap_spans * 2 : 16;
-    struct body_span *n = realloc(r->spans, cap * sizeof(*n));
-    if (n == NULL)
-      return -1;
-    r->spans = n;
-    r->cap_spans = cap;
-  }
+  if (its_grow(&r->text, &r->cap, r->len + len, 1, 65536) != 0 ||
+      its_grow(&r->spans, &r->cap_spans, r->nspans + 1, sizeof(*r->spans),
+               16) != 0)
+    return -1;
   if (r->running_time_at == NO_RUNNING_TIME) {
     const char *rt = find_running_time(data, len);
     if (rt != NULL)
@@ -253,13 +240,9 @@ void log_catchup_finish(log_catchup_t *c) {
 }
 
 static int copy_block(log_block_t *dst, const log_block_t *src) {
-  if (dst->cap < src->count) {
-    block_entry_t *e = realloc(dst->entries, src->count * sizeof(*e));
-    if (e == NULL)
-      return -1;
-    dst->entries = e;
-    dst->cap = src->count;
-  }
+  if (its_grow(&dst->entries, &dst->cap, src->count, sizeof(*dst->entries),
+               src->count) != 0)
+    return -1;
   block_entry_t *entries = dst->entries;
   size_t cap = dst->cap;
   *dst = *src;

@@ -67,6 +67,15 @@ typedef struct {
   void (*stop)(void *src);
 } source_kind_t;
 
+/* A kind's table, settings and functions, named <prefix>_options,
+ * <prefix>_settings_t, <prefix>_defaults, <prefix>_finish, ... */
+#define SOURCE_KIND_MEMBERS(prefix)                                            \
+  .options = prefix##_options, .settings_size = sizeof(prefix##_settings_t),   \
+  .defaults = prefix##_defaults, .finish = prefix##_finish,                    \
+  .default_instance = prefix##_default_instance,                               \
+  .same_input = prefix##_same_input, .start = prefix##_start,                  \
+  .read = prefix##_read, .stop = prefix##_stop
+
 extern const source_kind_t log_kind;
 extern const source_kind_t capture_kind;
 

@@ -385,6 +385,7 @@ static int count_log(const char *path, const port_set_t *ports,
   return 0;
 }
 
+/* The options, then one dispatch on what to count (a sequence). */
 int main(int argc, char **argv) {
   const char *file = NULL, *iface = NULL, *logpath = NULL;
   double seconds = -1;

@@ -253,6 +253,8 @@ static int interface_type(const char *dev) {
 
 /* Opens, configures, attaches and binds a socket to `ifindex`. Returns the
  * socket, or -1 with *state and err set. */
+/* One sequence of socket steps (socket, ring off, filter, bind, promisc),
+ * each undone on failure. */
 static int attach(ebpf_source_t *s, int ifindex, attach_state_t *state,
                   char *err, size_t errlen) {
   /* Like libpcap: the link header as the device has it (SOCK_RAW), or
@@ -361,6 +363,9 @@ static int is_resource_error(int e) {
 /* Loads the program and maps the counters. Returns EBPF_OK, or another
  * status with *errnum (the cause, for telling errors apart) and one
  * sentence in err, everything undone. */
+/* One sequence (open the object, size the maps, load, map the counters,
+ * fill the port slots), each step undone at one label: kept whole so that
+ * the order stays visible. */
 static ebpf_status_t load_program(ebpf_source_t *s, int *errnum, char *err,
                                   size_t errlen) {
   ebpf_status_t status = EBPF_FAILED;
@@ -497,6 +502,8 @@ static int load_thread_part(ebpf_source_t *s) {
   return 1;
 }
 
+/* One loop: load if needed, attach, watch (stop, socket errors, link
+ * events), re-attach; its local state is the loop's. */
 static void *source_thread(void *arg) {
   ebpf_source_t *s = arg;
   retry_state_t attach_retry;

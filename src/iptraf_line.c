@@ -90,6 +90,7 @@ static const char *skip_rate(cursor_t *c, char stop) {
   return NULL;
 }
 
+/* One left-to-right scan of the port line's fields. */
 static int parse_port_line(cursor_t *c, iptraf_line_t *out) {
   const char *err;
 
@@ -227,6 +228,7 @@ static int parse_event_line(const char *s, size_t len, iptraf_line_t *out) {
   return -1;
 }
 
+/* One dispatch on the line's shape; each branch is a few lines. */
 int iptraf_line_parse(const char *line, size_t len, iptraf_line_t *out) {
   memset(out, 0, sizeof(*out));
   out->port = -1;

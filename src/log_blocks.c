@@ -50,6 +50,7 @@ void block_assembler_flush(block_assembler_t *a, block_cb_t cb, void *ud) {
   finish_block(a, 0, cb, ud);
 }
 
+/* One switch on the line's kind. */
 block_note_t block_assembler_feed(block_assembler_t *a, const iptraf_line_t *l,
                                   uint64_t line_no, block_cb_t cb, void *ud) {
   block_note_t note = BLOCK_NOTE_NONE;

@@ -6,8 +6,11 @@
 #include "wire_constants.h"
 
 /* Bytes of a packet on the wire when the capture does not say (NFLOG's
- * payload is cut to its copy range without a record of the original). */
-#define WIRE_UNKNOWN SIZE_MAX
+ * payload is cut to its copy range without a record of the original): a
+ * length no frame has, that stays above WIRE_KNOWN_MAX after any header is
+ * taken off it (so that wire_after() is a plain saturating subtraction). */
+#define WIRE_UNKNOWN (SIZE_MAX / 2)
+#define WIRE_KNOWN_MAX (SIZE_MAX / 4)
 
 static decode_kind_t malformed(decode_result_t *r, const char *why) {
   r->kind = DECODE_MALFORMED;
@@ -21,9 +24,7 @@ static decode_kind_t not_ip(decode_result_t *r) {
 }
 
 /* What is left of the wire length once a header of hdr bytes is read. */
-static size_t wire_after(size_t wire, size_t hdr) {
-  if (wire == WIRE_UNKNOWN)
-    return wire;
+static inline size_t wire_after(size_t wire, size_t hdr) {
   return wire > hdr ? wire - hdr : 0;
 }
 
@@ -39,13 +40,15 @@ static decode_kind_t ports_at(span_t l4, uint8_t proto, decode_result_t *r) {
   return r->kind;
 }
 
-static void frag_addresses(decode_result_t *r, span_t ip, size_t src,
-                           size_t dst, size_t alen) {
-  int short_read = 0;
+/* The fragment key's addresses (the caller checked the fixed header). */
+static inline void frag_addresses(decode_result_t *r, span_t ip, size_t src,
+                                  size_t dst, size_t alen) {
   memset(r->frag.src, 0, sizeof(r->frag.src));
   memset(r->frag.dst, 0, sizeof(r->frag.dst));
-  span_copy(ip, src, r->frag.src, alen, &short_read);
-  span_copy(ip, dst, r->frag.dst, alen, &short_read);
+  if (span_has(ip, src, alen) && span_has(ip, dst, alen)) {
+    memcpy(r->frag.src, ip.p + src, alen);
+    memcpy(r->frag.dst, ip.p + dst, alen);
+  }
 }
 
 /* `wire`: the packet's length on the wire from its first byte (what the
@@ -59,7 +62,7 @@ static decode_kind_t decode_ipv4(span_t ip, size_t wire, decode_result_t *r) {
     return malformed(r, "IPv4 version field is not 4");
   size_t ihl = (size_t)(vihl & 0x0f) * 4;
   size_t total = span_be16(ip, WIRE_IPV4_TOTAL_LEN_OFFSET, &short_read);
-  if (total == 0 && wire != WIRE_UNKNOWN && wire > 0xffff)
+  if (total == 0 && wire > 0xffff && wire <= WIRE_KNOWN_MAX)
     total = wire; /* a GSO / BIG TCP packet of more than 64 KiB */
   if (ihl < WIRE_IPV4_MIN_HEADER_LEN || total < ihl)
     return malformed(r, "IPv4 header length inconsistent");
@@ -135,8 +138,8 @@ static decode_kind_t decode_ipv6(span_t ip, size_t wire, decode_result_t *r) {
         plen = j;
     }
   }
-  if (plen == 0 && nh != WIRE_IPPROTO_NONE && wire != WIRE_UNKNOWN &&
-      wire > 0xffff + WIRE_IPV6_HEADER_LEN)
+  if (plen == 0 && nh != WIRE_IPPROTO_NONE &&
+      wire > 0xffff + WIRE_IPV6_HEADER_LEN && wire <= WIRE_KNOWN_MAX)
     plen = wire - WIRE_IPV6_HEADER_LEN; /* BIG TCP: jumbo header removed */
   size_t end = WIRE_IPV6_HEADER_LEN + plen;
   if (end > wire)
@@ -249,6 +252,16 @@ static decode_kind_t decode_ethertype(uint16_t type, span_t p, size_t wire,
   }
 }
 
+static inline decode_kind_t decode_ethernet(span_t f, size_t wire,
+                                            decode_result_t *r) {
+  if (!span_has(f, 0, WIRE_ETH_HEADER_LEN))
+    return malformed(r, "Ethernet header cut off");
+  int short_read = 0;
+  return decode_ethertype(span_be16(f, WIRE_ETH_TYPE_OFFSET, &short_read),
+                          span_from(f, WIRE_ETH_HEADER_LEN),
+                          wire_after(wire, WIRE_ETH_HEADER_LEN), r);
+}
+
 /* A frame whose first `hdr` bytes are a link header, then IP. */
 static decode_kind_t after_header(span_t f, size_t wire, size_t hdr, int v,
                                   decode_result_t *r, const char *cut) {
@@ -289,13 +302,11 @@ decode_kind_t packet_decode(int dlt, const uint8_t *pkt, size_t caplen,
   span_t f = span_make(pkt, caplen);
   size_t wire = wirelen > caplen ? wirelen : caplen;
   int short_read = 0;
+  if (dlt == ITS_DLT_EN10MB) /* the common case, before the switch */
+    return decode_ethernet(f, wire, r);
   switch (dlt) {
   case ITS_DLT_EN10MB:
-    if (!span_has(f, 0, WIRE_ETH_HEADER_LEN))
-      return malformed(r, "Ethernet header cut off");
-    return decode_ethertype(span_be16(f, WIRE_ETH_TYPE_OFFSET, &short_read),
-                            span_from(f, WIRE_ETH_HEADER_LEN),
-                            wire_after(wire, WIRE_ETH_HEADER_LEN), r);
+    return decode_ethernet(f, wire, r);
   case ITS_DLT_LINUX_SLL:
     if (!span_has(f, 0, WIRE_SLL_HEADER_LEN))
       return malformed(r, "Linux cooked header cut off");

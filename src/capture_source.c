@@ -437,3 +437,23 @@ void capture_source_stop(capture_source_t *s) {
     pthread_join(s->thread, NULL);
   free_source(s);
 }
+
+/* --- the libpcap engine of capture_engine.h --- */
+
+static void *engine_start(const capture_config_t *cfg, char *err,
+                          size_t errlen) {
+  capture_source_t *s = capture_source_start(cfg);
+  if (s == NULL)
+    snprintf(err, errlen, "cannot start (see above)");
+  return s;
+}
+
+static int engine_snapshot(void *engine, port_counters_t *dst,
+                           capture_stats_t *st, int timeout_ms) {
+  return capture_source_snapshot(engine, dst, st, timeout_ms);
+}
+
+static void engine_stop(void *engine) { capture_source_stop(engine); }
+
+const capture_engine_ops_t capture_pcap_engine = {engine_start, engine_snapshot,
+                                                  engine_stop};

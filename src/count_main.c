@@ -12,14 +12,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pcap/pcap.h>
+
+#include "capture_engine.h"
 #include "capture_open.h"
-#ifdef ITS_HAVE_EBPF
 #include "ebpf_source.h"
-#endif
 #include "log_source.h"
 #include "port_counters.h"
 #include "portspec.h"
 #include "services.h"
+#include "its_config.h"
 
 static void usage(FILE *f) {
   fprintf(
@@ -35,14 +37,18 @@ static void usage(FILE *f) {
       "               ebpf (the plugin's in-kernel counter%s)\n"
       "  -B MIB       libpcap capture ring size (default 32)\n"
       "  -l LOG       report an iptraf service-monitor log's totals\n"
+      "  -h, --help   print this help\n"
+      "  --version    print the version and the counting methods built in\n"
       "Prints proto, port, dir (in/out), packets, bytes (IP bytes), one\n"
       "row per (protocol, port, direction) with traffic.\n",
-#ifdef ITS_HAVE_EBPF
-      ""
-#else
-      "; not in this build"
-#endif
-  );
+      capture_ebpf_built ? "" : "; not in this build");
+}
+
+static void version(void) {
+  printf("iptraf-services-count (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+  printf("eBPF method (-m ebpf): %s\n",
+         capture_ebpf_built ? "built in" : "not in this build");
+  printf("%s\n", pcap_lib_version());
 }
 
 typedef struct {
@@ -278,29 +284,27 @@ static int count_live(const char *iface, double seconds, int buffer_mib,
   return 0;
 }
 
-#ifdef ITS_HAVE_EBPF
-
 /* -m ebpf: the plugin's in-kernel counter (src/ebpf_source.c), read once at
  * the end. The deadline starts when the program is attached. */
 static int count_live_ebpf(const char *iface, double seconds,
                            const port_set_t *ports, port_counters_t *c) {
-  ebpf_config_t cfg = {.device = iface,
-                       .ports = ports,
-                       .snaplen = LIVE_SNAPLEN,
-                       .promisc = 0,
-                       .frag_slots = 4096,
-                       .frag_ttl = 60,
-                       .retry_interval = 0.2,
-                       .log = on_message,
-                       .ud = NULL};
+  capture_config_t cfg = {.name = iface,
+                          .device = iface,
+                          .ports = ports,
+                          .snaplen = LIVE_SNAPLEN,
+                          .promisc = 0,
+                          .frag_slots = 4096,
+                          .frag_ttl = 60,
+                          .retry_interval = 0.2,
+                          .log = on_message,
+                          .ud = NULL};
   /* The plugin waits for a missing interface; a one-shot count does not. */
   if (strcmp(iface, "any") != 0 && if_nametoindex(iface) == 0) {
     fprintf(stderr, "iptraf-services-count: %s: no such interface\n", iface);
     return 2;
   }
-  ebpf_status_t st;
   char err[512];
-  ebpf_source_t *s = ebpf_source_start(&cfg, &st, err, sizeof(err));
+  void *s = capture_ebpf_engine.start(&cfg, err, sizeof(err));
   if (s == NULL) {
     fprintf(stderr, "iptraf-services-count: %s: eBPF: %s\n", iface, err);
     char log[8192];
@@ -315,7 +319,7 @@ static int count_live_ebpf(const char *iface, double seconds,
   struct timespec start;
   clock_gettime(CLOCK_MONOTONIC, &start);
   for (;;) {
-    ebpf_source_snapshot(s, c, &stats);
+    capture_ebpf_engine.snapshot(s, c, &stats, 0);
     if (stats.running || interrupted || since(&start) >= 5)
       break;
     usleep(10000);
@@ -325,7 +329,7 @@ static int count_live_ebpf(const char *iface, double seconds,
             "iptraf-services-count: %s: eBPF: the program could not "
             "be attached to the interface\n",
             iface);
-    ebpf_source_stop(s);
+    capture_ebpf_engine.stop(s);
     return 2;
   }
   clock_gettime(CLOCK_MONOTONIC, &start);
@@ -333,11 +337,10 @@ static int count_live_ebpf(const char *iface, double seconds,
   while (since(&start) < seconds && !interrupted)
     usleep(2000);
   /* Nothing is queued: the counters are complete once read. */
-  ebpf_source_snapshot(s, c, &stats);
-  ebpf_source_stop(s);
+  capture_ebpf_engine.snapshot(s, c, &stats, 0);
+  capture_ebpf_engine.stop(s);
   return 0;
 }
-#endif
 
 static void on_log_value(void *ud, const its_value_t *v) {
   (void)ud;
@@ -392,8 +395,14 @@ int main(int argc, char **argv) {
   services_t *svc = services_new();
   services_load_system(svc);
 
+  /* Long forms only for what users type without reading the man page. */
+  static const struct option long_options[] = {
+      {"help", no_argument, NULL, 'h'},
+      {"version", no_argument, NULL, 'V'},
+      {NULL, 0, NULL, 0}};
   int opt, rc = 0;
-  while (rc == 0 && (opt = getopt(argc, argv, "p:r:i:t:l:B:m:h")) != -1) {
+  while (rc == 0 && (opt = getopt_long(argc, argv, "p:r:i:t:l:B:m:h",
+                                       long_options, NULL)) != -1) {
     char err[256];
     switch (opt) {
     case 'p':
@@ -426,14 +435,13 @@ int main(int argc, char **argv) {
       if (strcmp(optarg, "pcap") == 0) {
         ebpf = 0;
       } else if (strcmp(optarg, "ebpf") == 0) {
-#ifdef ITS_HAVE_EBPF
         ebpf = 1;
-#else
-        fprintf(stderr, "iptraf-services-count: -m ebpf: this build has no "
-                        "eBPF method (configure found no clang BPF target, "
-                        "bpftool or libbpf)\n");
-        rc = 2;
-#endif
+        if (!capture_ebpf_built) {
+          fprintf(stderr, "iptraf-services-count: -m ebpf: this build has no "
+                          "eBPF method (configure found no clang BPF target, "
+                          "bpftool or libbpf)\n");
+          rc = 2;
+        }
       } else {
         fprintf(stderr,
                 "iptraf-services-count: -m %s: the methods are pcap "
@@ -444,6 +452,10 @@ int main(int argc, char **argv) {
       break;
     case 'h':
       usage(stdout);
+      rc = -1;
+      break;
+    case 'V':
+      version();
       rc = -1;
       break;
     default:
@@ -485,10 +497,8 @@ int main(int argc, char **argv) {
     }
     if (file)
       rc = count_file(file, &c);
-#ifdef ITS_HAVE_EBPF
     else if (ebpf)
       rc = count_live_ebpf(iface, seconds, ports, &c);
-#endif
     else
       rc = count_live(iface, seconds, buffer_mib, &c);
     if (rc == 0 || rc == EXIT_FILE_CUT) {

@@ -38,7 +38,7 @@
 #define LOAD_RETRY_CAP 60.0
 
 struct ebpf_source_s {
-  ebpf_config_t cfg;
+  capture_config_t cfg;
   char *device;
   int any;
   struct its_count *skel; /* loaded program and maps, NULL until loaded */
@@ -387,7 +387,7 @@ static ebpf_status_t load_program(ebpf_source_t *s, int *errnum, char *err,
              strerror(errno));
     goto fail;
   }
-  const ebpf_config_t *cfg = &s->cfg;
+  const capture_config_t *cfg = &s->cfg;
   s->skel->rodata->snaplen =
       (uint32_t)(cfg->snaplen > 0 ? cfg->snaplen : 65535);
   s->skel->rodata->frag_ttl_ns =
@@ -588,7 +588,7 @@ static void *source_thread(void *arg) {
   return NULL;
 }
 
-ebpf_source_t *ebpf_source_start(const ebpf_config_t *cfg,
+ebpf_source_t *ebpf_source_start(const capture_config_t *cfg,
                                  ebpf_status_t *status, char *err,
                                  size_t errlen) {
   *status = EBPF_FAILED;
@@ -675,3 +675,24 @@ void ebpf_source_stop(ebpf_source_t *s) {
     pthread_join(s->thread, NULL);
   free_source(s);
 }
+
+/* --- the eBPF engine of capture_engine.h --- */
+
+const int capture_ebpf_built = 1;
+
+static void *engine_start(const capture_config_t *cfg, char *err,
+                          size_t errlen) {
+  ebpf_status_t st;
+  return ebpf_source_start(cfg, &st, err, errlen);
+}
+
+static int engine_snapshot(void *engine, port_counters_t *dst,
+                           capture_stats_t *st, int timeout_ms) {
+  (void)timeout_ms; /* never blocks */
+  return ebpf_source_snapshot(engine, dst, st);
+}
+
+static void engine_stop(void *engine) { ebpf_source_stop(engine); }
+
+const capture_engine_ops_t capture_ebpf_engine = {engine_start, engine_snapshot,
+                                                  engine_stop};

@@ -10,11 +10,8 @@
 #include <pthread.h>
 #include <time.h>
 
+#include "capture_engine.h"
 #include "capture_open.h"
-#include "capture_source.h"
-#ifdef ITS_HAVE_EBPF
-#include "ebpf_source.h"
-#endif
 #include "log_source.h"
 #include "port_counters.h"
 #include "portspec.h"
@@ -35,8 +32,6 @@
 #define FALLBACK_BASEDIR "/var/lib/collectd"
 
 typedef enum { SOURCE_LOG, SOURCE_CAPTURE } source_kind_t;
-/* <Capture> Method: how live packets are counted. */
-typedef enum { METHOD_PCAP, METHOD_EBPF, METHOD_AUTO } capture_method_t;
 
 typedef struct source_s {
   source_kind_t kind;
@@ -63,9 +58,8 @@ typedef struct source_s {
   int promisc;
   int report_other;
   double frag_slots, frag_timeout, retry_interval;
-  capture_source_t *capture;
   capture_method_t method;
-  struct ebpf_source_s *ebpf; /* Method "ebpf" (or "auto" that took it) */
+  capture_engine_t *engine; /* libpcap or eBPF, as Method chose */
   port_counters_t snapshot;
   int snapshot_ready;
   int warned_busy;
@@ -203,10 +197,7 @@ static void free_source(source_t *s) {
   if (s == NULL)
     return;
   log_source_free(s->log);
-  capture_source_stop(s->capture);
-#ifdef ITS_HAVE_EBPF
-  ebpf_source_stop(s->ebpf);
-#endif
+  capture_engine_stop(s->engine);
   if (s->snapshot_ready)
     port_counters_destroy(&s->snapshot);
   free(s->instance);
@@ -386,11 +377,11 @@ static int config_capture_block(const oconfig_item_t *ci) {
       if (get_single_string(c, &m) != 0)
         rc = -1;
       else if (strcasecmp(m, "pcap") == 0)
-        s->method = METHOD_PCAP;
+        s->method = CAPTURE_METHOD_PCAP;
       else if (strcasecmp(m, "ebpf") == 0)
-        s->method = METHOD_EBPF;
+        s->method = CAPTURE_METHOD_EBPF;
       else if (strcasecmp(m, "auto") == 0)
-        s->method = METHOD_AUTO;
+        s->method = CAPTURE_METHOD_AUTO;
       else {
         CONFIG_ERROR("%s: option \"Method\": \"%s\" is not a method (known: "
                      "\"pcap\", \"ebpf\", \"auto\")",
@@ -416,23 +407,22 @@ static int config_capture_block(const oconfig_item_t *ci) {
   }
   if (s->instance == NULL)
     rc = -1;
-  if (rc == 0 && s->method == METHOD_EBPF && s->file == NULL) {
-#ifndef ITS_HAVE_EBPF
-    CONFIG_ERROR("<Capture \"%s\">: Method \"ebpf\": this build of the plugin "
-                 "has no eBPF method (configure did not find clang's BPF "
-                 "target, bpftool and libbpf); use Method \"pcap\" or "
-                 "\"auto\"",
-                 s->path);
-    rc = -1;
-#else
-    if (s->filter != NULL) {
+  if (rc == 0 && s->method == CAPTURE_METHOD_EBPF && s->file == NULL) {
+    if (!capture_ebpf_built) {
+      CONFIG_ERROR(
+          "<Capture \"%s\">: Method \"ebpf\": this build of the plugin "
+          "has no eBPF method (configure did not find clang's BPF "
+          "target, bpftool and libbpf); use Method \"pcap\" or "
+          "\"auto\"",
+          s->path);
+      rc = -1;
+    } else if (s->filter != NULL) {
       CONFIG_ERROR("<Capture \"%s\">: Filter is a libpcap filter and Method "
                    "\"ebpf\" has none (it counts TCP and UDP itself); remove "
                    "Filter or use Method \"pcap\"",
                    s->path);
       rc = -1;
     }
-#endif
   }
   if (rc == 0 && s->ports == NULL) {
     /* iptraf's default: the well-known ports of both protocols. */
@@ -615,13 +605,8 @@ static void submit_pair(const source_t *s, cdtime_t now, const char *ti,
 
 static int capture_read(source_t *s) {
   capture_stats_t st;
-  int busy = 0;
-#ifdef ITS_HAVE_EBPF
-  if (s->ebpf)
-    ebpf_source_snapshot(s->ebpf, &s->snapshot, &st);
-  else
-#endif
-    busy = capture_source_snapshot(s->capture, &s->snapshot, &st, 2000);
+  int busy;
+  busy = capture_engine_snapshot(s->engine, &s->snapshot, &st, 2000);
   /* One message per change of state, not one per read. */
   if (busy != 0 && !s->warned_busy) {
     s->warned_busy = 1;
@@ -792,73 +777,15 @@ static int its_read(user_data_t *ud) {
   return 0;
 }
 
-/* Method "ebpf" / "auto": 1 when the eBPF counter runs, 0 to use libpcap
- * ("auto" that could not load it), -1 when Method "ebpf" could not even be
- * set up. A program that cannot be loaded yet is not a failure of Method
- * "ebpf": the source says so and keeps trying, like libpcap for a missing
- * interface, and the plugin's other blocks go on. */
-static int start_ebpf(source_t *s) {
-  if (s->file != NULL) {
-    if (s->method == METHOD_EBPF)
-      INFO(PLUGIN_NAME ": <Capture \"%s\">: a capture file is always read "
-                       "with libpcap; Method \"ebpf\" applies to interfaces",
-           s->path);
-    return 0;
-  }
-  if (s->method == METHOD_PCAP)
-    return 0;
-#ifdef ITS_HAVE_EBPF
-  if (s->filter != NULL) { /* "auto" with a libpcap filter */
-    INFO(PLUGIN_NAME ": capture on %s: Method \"auto\" takes libpcap (a Filter "
-                     "is set)",
-         s->path);
-    return 0;
-  }
-  ebpf_config_t cfg = {
-      .device = s->path,
-      .ports = s->ports,
-      .snaplen = s->snaplen,
-      .promisc = s->promisc,
-      .frag_slots = (size_t)s->frag_slots,
-      .frag_ttl = (uint32_t)s->frag_timeout,
-      .retry_interval = s->retry_interval,
-      .retry_load = s->method == METHOD_EBPF,
-      .log = on_message,
-      .ud = s,
-  };
-  ebpf_status_t st;
-  char err[512];
-  s->ebpf = ebpf_source_start(&cfg, &st, err, sizeof(err));
-  if (s->ebpf != NULL) { /* Method "ebpf": loaded, or being retried */
-    if (s->method == METHOD_AUTO)
-      INFO(PLUGIN_NAME ": capture on %s: Method \"auto\" took eBPF", s->path);
-    return 1;
-  }
-  if (s->method == METHOD_AUTO) {
-    WARNING(PLUGIN_NAME ": capture on %s: Method \"auto\": eBPF is not "
-                        "available (%s); counting with libpcap instead",
-            s->path, err);
-    return 0;
-  }
-  ERROR(PLUGIN_NAME ": capture on %s: Method \"ebpf\": %s", s->path, err);
-  return -1;
-#else
-  if (s->method == METHOD_AUTO)
-    INFO(PLUGIN_NAME ": capture on %s: Method \"auto\" takes libpcap (this "
-                     "build has no eBPF method)",
-         s->path);
-  return 0;
-#endif
-}
-
+/* The counting engine of a <Capture>, as its Method says. A capture that
+ * cannot open, or a program that cannot load yet, is retried by the engine
+ * itself and is no failure here. */
 static int start_capture(source_t *s) {
   if (port_counters_init(&s->snapshot, s->ports, 0, 0) != 0)
     return -1;
   s->snapshot_ready = 1;
-  int e = start_ebpf(s);
-  if (e != 0)
-    return e > 0 ? 0 : -1;
   capture_config_t cfg = {
+      .name = s->path,
       .device = s->file ? NULL : s->path,
       .file = s->file,
       .ports = s->ports,
@@ -872,16 +799,8 @@ static int start_capture(source_t *s) {
       .log = on_message,
       .ud = s,
   };
-  s->capture = capture_source_start(&cfg);
-  return s->capture ? 0 : -1;
-}
-
-static int capture_started(const source_t *s) {
-  return s->capture != NULL
-#ifdef ITS_HAVE_EBPF
-         || s->ebpf != NULL
-#endif
-      ;
+  s->engine = capture_engine_start(s->method, &cfg);
+  return s->engine ? 0 : -1;
 }
 
 static int its_init(void) {
@@ -922,7 +841,7 @@ static int its_init(void) {
         ERROR(PLUGIN_NAME ": <Log \"%s\">: out of memory", s->path);
         return -1;
       }
-    } else if (!capture_started(s) && start_capture(s) != 0) {
+    } else if (s->engine == NULL && start_capture(s) != 0) {
       /* Out of memory or threads, not a configuration error: this block
        * alone stops, the others go on. (What can get better, a capture
        * that cannot open or a program that cannot load, is retried by the

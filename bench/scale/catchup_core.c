@@ -7,7 +7,7 @@
  * generator's expected totals) and, on stderr, the time of that one call.
  *
  *   cc -O2 -I src -o catchup_core bench/scale/catchup_core.c
- * .libs/libits_core.a -lpcap -lpthread TZ=UTC catchup_core LOG > table.tsv
+ * .libs/libits_io.a -lpcap -lpthread TZ=UTC catchup_core LOG > table.tsv
  *
  * bench/scale/run builds it from the current tree. */
 #include <stdint.h>

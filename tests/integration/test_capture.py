@@ -3,6 +3,7 @@ and inside a real collectd on a capture file and live in network namespaces
 (replayed captures, real clients and servers, interfaces deleted and
 created again)."""
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -68,6 +69,28 @@ def test_tool_default_ports_and_errors():
     missing = tool("-r", "/nonexistent.pcap")
     assert missing.returncode == 2 and "nonexistent" in missing.stderr
     assert tool().returncode == 2
+
+
+def test_tool_help_and_version():
+    """--help and -h print the usage on stdout and succeed; --version names
+    the package version (from configure.ac) and the methods built in; an
+    unknown long option is a usage error naming it."""
+    with open(os.path.join(REPO, "configure.ac")) as f:
+        version = re.search(r"AC_INIT\(\[iptraf_services\], \[([^]]+)\]", f.read()).group(1)
+    for flag in ("--help", "-h"):
+        r = tool(flag)
+        assert r.returncode == 0 and r.stderr == "", (flag, r.stderr)
+        assert r.stdout.startswith("usage: iptraf-services-count ")
+        for opt in ("-p PORTSPEC", "-r FILE", "-i IFACE", "-m METHOD", "-l LOG", "--help", "--version"):
+            assert opt in r.stdout, (flag, opt)
+    r = tool("--version")
+    assert r.returncode == 0 and r.stderr == ""
+    lines = r.stdout.splitlines()
+    assert lines[0] == "iptraf-services-count (iptraf_services) %s" % version
+    assert lines[1] in ("eBPF method (-m ebpf): built in", "eBPF method (-m ebpf): not in this build")
+    assert lines[2].startswith("libpcap version ")
+    bad = tool("--bogus")
+    assert bad.returncode == 2 and "'--bogus'" in bad.stderr and "usage:" in bad.stderr
 
 
 def test_tool_prints_an_empty_table_when_nothing_is_counted(tmp_path):

@@ -62,7 +62,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h,
   ctx->seen++;
   if (ctx->cut && timercmp(&h->ts, &ctx->cutoff, >))
     return;
-  port_counters_count(ctx->c, ctx->dlt, bytes, h->caplen,
+  port_counters_count(ctx->c, ctx->dlt, bytes, h->caplen, h->len,
                       (uint32_t)h->ts.tv_sec);
 }
 

@@ -188,7 +188,7 @@ typedef struct {
 static void on_packet(u_char *user, const struct pcap_pkthdr *h,
                       const u_char *bytes) {
   pcap_ctx_t *ctx = (pcap_ctx_t *)user;
-  port_counters_count(ctx->c, ctx->dlt, bytes, h->caplen,
+  port_counters_count(ctx->c, ctx->dlt, bytes, h->caplen, h->len,
                       (uint32_t)h->ts.tv_sec);
 }
 

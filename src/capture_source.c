@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "capture_open.h"
+#include "netif.h"
 #include "retry_state.h"
 
 struct capture_source_s {
@@ -130,14 +131,9 @@ static int check_interface(capture_source_t *s) {
         s->device);
     return 1;
   }
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return 0;
-  struct ifreq ifr;
-  memset(&ifr, 0, sizeof(ifr));
-  snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", s->device);
-  if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
-    int down = !(ifr.ifr_flags & IFF_UP);
+  int up = netif_is_up(s->device);
+  if (up >= 0) {
+    int down = !up;
     if (down != s->if_down) {
       if (down)
         say(s, ITS_WARNING,
@@ -149,7 +145,6 @@ static int check_interface(capture_source_t *s) {
       s->if_down = down;
     }
   }
-  close(fd);
   return 0;
 }
 

@@ -25,6 +25,8 @@
 
 #include "ebpf_slots.h"
 #include "its_count.skel.h"
+#include "ebpf_libbpf.h"
+#include "netif.h"
 #include "retry_state.h"
 
 #ifndef PACKET_IGNORE_OUTGOING
@@ -63,89 +65,6 @@ struct ebpf_source_s {
 #define say(s, sev, ...)                                                       \
   its_message((s)->cfg.log, (s)->cfg.ud, (sev), __VA_ARGS__)
 
-/* libbpf's own messages: the last warning is kept for our error message
- * (its generic RLIMIT_MEMLOCK hint on EPERM is misleading, so never
- * printed as is). Per thread: each source loads in its own. */
-static __thread char libbpf_msg[512];
-/* The end of the verifier's log of the last program this thread had
- * refused (what it rejected is at the end). */
-static __thread char load_log[8192];
-
-static void keep_load_log(const char *fmt, va_list ap) {
-  va_list aq;
-  va_copy(aq, ap);
-  int n = vsnprintf(NULL, 0, fmt, aq);
-  va_end(aq);
-  char *all = n > 0 ? malloc((size_t)n + 1) : NULL;
-  if (all == NULL)
-    return;
-  va_copy(aq, ap);
-  vsnprintf(all, (size_t)n + 1, fmt, aq);
-  va_end(aq);
-  size_t len = (size_t)n, keep = sizeof(load_log) - 1;
-  const char *tail = len > keep ? all + (len - keep) : all;
-  snprintf(load_log, sizeof(load_log), "%s", tail);
-  free(all);
-}
-
-static int on_libbpf_print(enum libbpf_print_level level, const char *fmt,
-                           va_list ap) {
-  if (level != LIBBPF_WARN)
-    return 0;
-  if (strstr(fmt, "BEGIN PROG LOAD LOG"))
-    keep_load_log(fmt, ap);
-  char buf[512];
-  vsnprintf(buf, sizeof(buf), fmt, ap);
-  size_t n = strlen(buf);
-  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-    buf[--n] = '\0';
-  if (n == 0 || strstr(buf, "RLIMIT_MEMLOCK"))
-    return 0;
-  snprintf(libbpf_msg, sizeof(libbpf_msg), "%s", buf);
-  return 0;
-}
-
-/* The verifier's reason (the last line of its log before the statistics),
- * or 0 when no program was refused by it. */
-static int verifier_verdict(char *out, size_t outlen) {
-  char *log = strdup(load_log);
-  if (log == NULL || log[0] == '\0') {
-    free(log);
-    return 0;
-  }
-  static const char *const noise[] = {"-- END PROG LOAD LOG", "processed ",
-                                      "verification time", "stack depth",
-                                      "libbpf: "};
-  int found = 0;
-  char *end = log + strlen(log);
-  while (!found && end > log) {
-    char *nl = end;
-    *nl = '\0';
-    char *line = nl;
-    while (line > log && line[-1] != '\n')
-      line--;
-    end = line > log ? line - 1 : log;
-    if (*line == '\0')
-      continue;
-    int skip = 0;
-    for (size_t i = 0; i < sizeof(noise) / sizeof(noise[0]); i++)
-      if (strncmp(line, noise[i], strlen(noise[i])) == 0)
-        skip = 1;
-    if (!skip) {
-      snprintf(out, outlen, "%s", line);
-      found = 1;
-    }
-  }
-  if (!found)
-    snprintf(out, outlen, "see its log");
-  free(log);
-  return 1;
-}
-
-static pthread_once_t libbpf_print_once = PTHREAD_ONCE_INIT;
-
-static void set_libbpf_print(void) { libbpf_set_print(on_libbpf_print); }
-
 static const char *permission_advice =
     "the eBPF method needs root, or CAP_BPF (or CAP_SYS_ADMIN) and "
     "CAP_NET_RAW for collectd; Method \"pcap\" needs only CAP_NET_RAW";
@@ -178,36 +97,6 @@ static int stopping(ebpf_source_t *s) {
   return stop;
 }
 
-/* A socket told of every interface's changes. The watcher looked at the
- * name only when its socket reported an error (the interface went down,
- * while it still had its name) or every RetryInterval, so an interface
- * renamed and brought up again in between had its new name's traffic
- * counted under the old one until then (a fifth of a second at
- * RetryInterval 0.2). */
-static int open_link_events(void) {
-  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
-                  NETLINK_ROUTE);
-  if (fd < 0)
-    return -1;
-  struct sockaddr_nl a = {.nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK};
-  if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-/* The events only wake the watcher, which then looks for itself. */
-static void drain_link_events(int fd) {
-  char buf[8192];
-  for (;;) {
-    ssize_t n = recv(fd, buf, sizeof(buf), 0);
-    if (n > 0 || (n < 0 && errno == ENOBUFS)) /* overrun: looked at anyway */
-      continue;
-    break;
-  }
-}
-
 /* Waits up to `seconds` (< 0: for ever): 1 on stop, 2 when `sock` has an
  * error to report, 3 when some interface changed (only while attached, to
  * `sock`), 0 otherwise. */
@@ -221,7 +110,7 @@ static int wait_event(ebpf_source_t *s, int sock, double seconds) {
   if (rc > 0 && sock >= 0 && p[1].revents)
     return 2;
   if (rc > 0 && sock >= 0 && p[2].revents) {
-    drain_link_events(s->link_fd);
+    netif_events_drain(s->link_fd);
     return 3;
   }
   return 0;
@@ -236,25 +125,9 @@ typedef enum {
   ST_DOWN,
 } attach_state_t;
 
-/* The ARPHRD_* type of an interface, or -1 (errno set). */
-static int interface_type(const char *dev) {
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return -1;
-  struct ifreq ifr;
-  memset(&ifr, 0, sizeof(ifr));
-  snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
-  int rc = ioctl(fd, SIOCGIFHWADDR, &ifr);
-  int e = errno;
-  close(fd);
-  errno = e;
-  return rc == 0 ? ifr.ifr_hwaddr.sa_family : -1;
-}
-
 /* Opens, configures, attaches and binds a socket to `ifindex`. Returns the
- * socket, or -1 with *state and err set. */
-/* One sequence of socket steps (socket, ring off, filter, bind, promisc),
- * each undone on failure. */
+ * socket, or -1 with *state and err set. One sequence of socket steps, each
+ * undone on failure. */
 static int attach(ebpf_source_t *s, int ifindex, attach_state_t *state,
                   char *err, size_t errlen) {
   /* Like libpcap: the link header as the device has it (SOCK_RAW), or
@@ -262,7 +135,7 @@ static int attach(ebpf_source_t *s, int ifindex, attach_state_t *state,
   uint32_t mode = EBPF_MODE_COOKED;
   int is_lo = 0;
   if (!s->any) {
-    int type = interface_type(s->device);
+    int type = netif_type(s->device);
     if (type < 0) {
       *state = errno == ENODEV ? ST_MISSING : ST_FAILED;
       snprintf(err, errlen, "reading the link type: %s", strerror(errno));
@@ -334,18 +207,6 @@ static int attach(ebpf_source_t *s, int ifindex, attach_state_t *state,
   return sock;
 }
 
-static int interface_up(const char *dev) {
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return 1;
-  struct ifreq ifr;
-  memset(&ifr, 0, sizeof(ifr));
-  snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
-  int up = ioctl(fd, SIOCGIFFLAGS, &ifr) != 0 || (ifr.ifr_flags & IFF_UP);
-  close(fd);
-  return up;
-}
-
 static void set_running(ebpf_source_t *s, int running, int reopened) {
   pthread_mutex_lock(&s->lock);
   s->stats.running = running;
@@ -383,9 +244,7 @@ static ebpf_status_t load_program(ebpf_source_t *s, int *errnum, char *err,
   }
   close(probe);
 
-  pthread_once(&libbpf_print_once, set_libbpf_print);
-  libbpf_msg[0] = '\0';
-  load_log[0] = '\0';
+  ebpf_libbpf_begin();
   s->skel = its_count__open();
   if (s->skel == NULL) {
     *errnum = errno;
@@ -413,7 +272,7 @@ static ebpf_status_t load_program(ebpf_source_t *s, int *errnum, char *err,
     int e = rc < 0 ? -rc : errno;
     *errnum = e;
     char verdict[256];
-    if (verifier_verdict(verdict, sizeof(verdict))) {
+    if (ebpf_libbpf_verdict(verdict, sizeof(verdict))) {
       /* The verifier says EACCES too: its log tells it from a permission
        * problem. */
       snprintf(err, errlen,
@@ -429,7 +288,8 @@ static ebpf_status_t load_program(ebpf_source_t *s, int *errnum, char *err,
                strerror(e));
     } else {
       snprintf(err, errlen, "the kernel refused the eBPF program (%s)%s%s",
-               strerror(e), libbpf_msg[0] ? ": " : "", libbpf_msg);
+               strerror(e), ebpf_libbpf_warning()[0] ? ": " : "",
+               ebpf_libbpf_warning());
     }
     goto fail;
   }
@@ -578,7 +438,7 @@ static void *source_thread(void *arg) {
       }
       if (ev == 3)
         continue; /* a link event: the name is all it is looked for */
-      int up = interface_up(s->device);
+      int up = netif_is_up(s->device) != 0; /* unknown: as up */
       if (!up && !down_said) {
         say(s, ITS_WARNING,
             "capture on %s: the interface is down; counting resumes "
@@ -638,7 +498,7 @@ ebpf_source_t *ebpf_source_start(const capture_config_t *cfg,
   }
 
   if (!s->any)
-    s->link_fd = open_link_events(); /* poll() skips a negative fd */
+    s->link_fd = netif_events_open();
   int rc = pthread_create(&s->thread, NULL, source_thread, s);
   if (rc != 0) {
     *status = EBPF_FAILED;
@@ -654,10 +514,7 @@ fail:
 }
 
 size_t ebpf_source_load_log(char *buf, size_t len) {
-  if (len == 0)
-    return 0;
-  snprintf(buf, len, "%s", load_log); /* this thread's last refusal */
-  return strlen(buf);
+  return ebpf_libbpf_load_log(buf, len); /* this thread's last refusal */
 }
 
 int ebpf_source_snapshot(ebpf_source_t *s, port_counters_t *dst,

@@ -9,7 +9,6 @@
 #include "collectd/core/utils/common/common.h"
 
 #include <ctype.h>
-#include <pthread.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -18,7 +17,7 @@
 #include "services.h"
 #include "source.h"
 #include "source_options.h"
-#include "state_file.h"
+#include "state_keeper.h"
 
 #define PLUGIN_NAME "iptraf_services"
 
@@ -33,9 +32,7 @@ typedef struct source_s {
   void *running;        /* the started source; NULL before init */
   cdtime_t read_time;   /* of this read's values that carry no time; 0:
                            taken at the first of them */
-  /* The newest block time dispatched (from the state file, then from the
-   * source); 0: none. Guarded by state_lock. */
-  time_t state_time;
+  int state_slot;       /* in the state keeper; -1: its kind keeps no state */
   struct source_s *next;
 } source_t;
 
@@ -47,14 +44,9 @@ static services_t *services;
  * state_file_off (StateFile false). */
 static char *state_file_option;
 static int state_file_off;
-/* The state file in use, resolved at init; NULL: no state is kept. Set
- * before the read callbacks start, freed after they stop. */
-static char *state_path;
-/* The read callbacks of several <Log> blocks run in several threads:
- * state_lock guards every source's state_time, the flags and the file. */
-static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
-static int state_dirty;         /* a state_time changed since the last write */
-static int state_write_failing; /* said once; said again when it works */
+/* Every <Log> block's newest block time dispatched, and the file it is
+ * kept in (set up at init, before the read callbacks start). */
+static state_keeper_t state;
 
 #define CONFIG_ERROR(...)                                                      \
   do {                                                                         \
@@ -386,136 +378,40 @@ static void on_source_value(void *ud, const source_value_t *v) {
          v->out_packets);
 }
 
-/* --- the state file ------------------------------------------------------
- * For each <Log> block, the newest block time whose values were dispatched:
- * read at init, so that a restarted collectd does not dispatch them again
- * (the rrdtool plugin would reject each with an error), written whenever it
- * changes. */
-
-/* A line of the state file: the <Log> block of that instance and path (both
- * must match: another instance means other series, another path another
- * log) starts after it. */
-static void on_state_entry(void *ud, const state_entry_t *e) {
-  (void)ud;
-  for (source_t *s = sources; s; s = s->next)
-    if (s->kind->dispatched_until && strcmp(s->instance, e->instance) == 0 &&
-        strcmp(s->path, e->path) == 0)
-      s->state_time = (time_t)e->time;
-}
-
-/* The state file's path: StateFile, relative to BaseDir, or the default
- * name in BaseDir. NULL when none is kept (or no memory). */
-static char *state_file_path(void) {
-  const char *name =
-      state_file_option ? state_file_option : ITS_DEFAULT_STATE_FILE;
-  if (name[0] == '/')
-    return strdup(name);
-  const char *base = global_option_get("BaseDir");
-  if (base == NULL || base[0] == '\0')
-    base = ITS_FALLBACK_BASEDIR;
-  if (base[0] != '/') /* collectd has made BaseDir its working directory */
-    return strdup(name);
-  size_t blen = strlen(base);
-  while (blen > 1 && base[blen - 1] == '/')
-    blen--;
-  size_t len = blen + 1 + strlen(name) + 1;
-  char *path = malloc(len);
-  if (path != NULL)
-    snprintf(path, len, "%.*s%s%s", (int)blen, base,
-             base[blen - 1] == '/' ? "" : "/", name);
-  return path;
-}
-
 /* At init, before the <Log> sources are made: where the state is kept, and
  * what it holds. Only with <Log> blocks (a capture has no state). */
 static void state_init(void) {
-  if (state_file_off || state_path != NULL)
-    return;
   int logs = 0;
-  for (source_t *s = sources; s; s = s->next)
-    logs += s->kind->dispatched_until != NULL;
+  state_keeper_init(&state, on_message, NULL);
+  for (source_t *s = sources; s; s = s->next) {
+    s->state_slot = -1;
+    if (!state_file_off && s->kind->dispatched_until &&
+        (s->state_slot = state_keeper_add(&state, s->instance, s->path)) >= 0)
+      logs++;
+  }
   if (logs == 0)
     return;
-  state_path = state_file_path();
-  if (state_path == NULL) {
+  char *path =
+      state_keeper_resolve(state_file_option, global_option_get("BaseDir"));
+  if (path == NULL)
     ERROR(PLUGIN_NAME ": out of memory: no state file is kept");
-    return;
-  }
-  state_file_read(state_path, on_state_entry, on_message, NULL);
+  state_keeper_open(&state, path);
 }
 
-/* Writes the state file. With state_lock held. */
-static void state_save_locked(void) {
-  size_t n = 0;
-  for (source_t *s = sources; s; s = s->next)
-    n += s->kind->dispatched_until && s->state_time > 0;
-  state_entry_t *e = calloc(n ? n : 1, sizeof(*e));
-  if (e == NULL)
-    return; /* still dirty: tried again */
-  n = 0;
-  for (source_t *s = sources; s; s = s->next)
-    if (s->kind->dispatched_until && s->state_time > 0)
-      e[n++] = (state_entry_t){
-          .instance = s->instance, .path = s->path, .time = s->state_time};
-  char err[512];
-  if (state_file_write(state_path, e, n, err, sizeof(err)) == 0) {
-    state_dirty = 0;
-    if (state_write_failing) {
-      state_write_failing = 0;
-      INFO(PLUGIN_NAME ": the state file %s is written again", state_path);
-    }
-  } else if (!state_write_failing) {
-    state_write_failing = 1;
-    WARNING(PLUGIN_NAME ": cannot write the state file %s: %s. Until it "
-                        "is written, a restarted collectd dispatches the last "
-                        "values again (the rrdtool plugin rejects them, one "
-                        "error per file). Retried with each read; not reported "
-                        "again until it works",
-            state_path, err);
-  }
-  free(e);
-}
-
-/* After a read of a <Log> block: the newest block time dispatched, kept
- * when it changed. At most one write per read. */
-static void state_note(source_t *s) {
-  if (state_path == NULL)
-    return;
-  time_t t = s->kind->dispatched_until(s->running);
-  pthread_mutex_lock(&state_lock);
-  if (t > s->state_time) {
-    s->state_time = t;
-    state_dirty = 1;
-  }
-  if (state_dirty)
-    state_save_locked();
-  pthread_mutex_unlock(&state_lock);
-}
-
-/* At shutdown (the read callbacks have stopped): a write that failed is
- * tried once more; then everything is forgotten. */
 static void state_shutdown(void) {
-  if (state_path != NULL) {
-    pthread_mutex_lock(&state_lock);
-    if (state_dirty)
-      state_save_locked();
-    pthread_mutex_unlock(&state_lock);
-  }
-  free(state_path);
-  state_path = NULL;
+  state_keeper_close(&state);
   free(state_file_option);
   state_file_option = NULL;
   state_file_off = 0;
-  state_dirty = 0;
-  state_write_failing = 0;
 }
 
 static int its_read(user_data_t *ud) {
   source_t *s = ud->data;
   s->read_time = 0;
   s->kind->read(s->running, time(NULL));
-  if (s->kind->dispatched_until)
-    state_note(s);
+  if (s->state_slot >= 0) /* at most one write per read */
+    state_keeper_note(&state, s->state_slot,
+                      s->kind->dispatched_until(s->running));
   return 0;
 }
 
@@ -526,7 +422,8 @@ static int start_source(source_t *s, cdtime_t interval) {
       .ports = s->ports,
       .services = services,
       .default_interval = (time_t)CDTIME_T_TO_TIME_T(interval),
-      .dispatched_until = s->state_time,
+      .dispatched_until =
+          s->state_slot >= 0 ? state_keeper_time(&state, s->state_slot) : 0,
       .emit = on_source_value,
       .log = on_message,
       .ud = s,

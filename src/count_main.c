@@ -385,17 +385,80 @@ static int count_log(const char *path, const port_set_t *ports,
   return 0;
 }
 
-/* The options, then one dispatch on what to count (a sequence). */
-int main(int argc, char **argv) {
-  const char *file = NULL, *iface = NULL, *logpath = NULL;
-  double seconds = -1;
-  int buffer_mib = ITS_DEFAULT_BUFFER_MIB;
-  int have_ports = 0;
-  int ebpf = 0;
-  port_set_t *ports = calloc(1, sizeof(*ports));
-  services_t *svc = services_new();
-  services_load_system(svc);
+/* What the command line asks for. */
+typedef struct {
+  const char *file, *iface, *logpath;
+  double seconds;
+  int buffer_mib;
+  int have_ports;
+  int ebpf;
+  port_set_t *ports;
+  services_t *svc;
+} request_t;
 
+/* -m METHOD: 0, or 2 with a message. */
+static int parse_method(request_t *q, const char *m) {
+  if (strcmp(m, "pcap") == 0) {
+    q->ebpf = 0;
+    return 0;
+  }
+  if (strcmp(m, "ebpf") != 0) {
+    fprintf(stderr,
+            "iptraf-services-count: -m %s: the methods are pcap and ebpf\n", m);
+    return 2;
+  }
+  q->ebpf = 1;
+  if (capture_ebpf_built)
+    return 0;
+  fprintf(stderr, "iptraf-services-count: -m ebpf: this build has no eBPF "
+                  "method (configure found no clang BPF target, bpftool or "
+                  "libbpf)\n");
+  return 2;
+}
+
+/* One option: 0, 2 (a bad one, said), or -1 (done: --help, --version). */
+static int parse_option(request_t *q, int opt) {
+  char err[256];
+  switch (opt) {
+  case 'p':
+    q->have_ports = 1;
+    if (portspec_add(q->ports, optarg, q->svc, err, sizeof(err)) == 0)
+      return 0;
+    fprintf(stderr, "iptraf-services-count: -p %s\n", err);
+    return 2;
+  case 'r':
+    q->file = optarg;
+    return 0;
+  case 'i':
+    q->iface = optarg;
+    return 0;
+  case 't':
+    q->seconds = atof(optarg);
+    return 0;
+  case 'l':
+    q->logpath = optarg;
+    return 0;
+  case 'B':
+    q->buffer_mib = atoi(optarg);
+    if (q->buffer_mib >= 1 && q->buffer_mib <= 4096)
+      return 0;
+    fprintf(stderr, "iptraf-services-count: -B: 1 to 4096 MiB\n");
+    return 2;
+  case 'm':
+    return parse_method(q, optarg);
+  case 'h':
+    usage(stdout);
+    return -1;
+  case 'V':
+    version();
+    return -1;
+  default:
+    usage(stderr);
+    return 2;
+  }
+}
+
+static int parse_args(request_t *q, int argc, char **argv) {
   /* Long forms only for what users type without reading the man page. */
   static const struct option long_options[] = {
       {"help", no_argument, NULL, 'h'},
@@ -403,116 +466,69 @@ int main(int argc, char **argv) {
       {NULL, 0, NULL, 0}};
   int opt, rc = 0;
   while (rc == 0 && (opt = getopt_long(argc, argv, "p:r:i:t:l:B:m:h",
-                                       long_options, NULL)) != -1) {
-    char err[256];
-    switch (opt) {
-    case 'p':
-      if (portspec_add(ports, optarg, svc, err, sizeof(err)) != 0) {
-        fprintf(stderr, "iptraf-services-count: -p %s\n", err);
-        rc = 2;
-      }
-      have_ports = 1;
-      break;
-    case 'r':
-      file = optarg;
-      break;
-    case 'i':
-      iface = optarg;
-      break;
-    case 't':
-      seconds = atof(optarg);
-      break;
-    case 'l':
-      logpath = optarg;
-      break;
-    case 'B':
-      buffer_mib = atoi(optarg);
-      if (buffer_mib < 1 || buffer_mib > 4096) {
-        fprintf(stderr, "iptraf-services-count: -B: 1 to 4096 MiB\n");
-        rc = 2;
-      }
-      break;
-    case 'm':
-      if (strcmp(optarg, "pcap") == 0) {
-        ebpf = 0;
-      } else if (strcmp(optarg, "ebpf") == 0) {
-        ebpf = 1;
-        if (!capture_ebpf_built) {
-          fprintf(stderr, "iptraf-services-count: -m ebpf: this build has no "
-                          "eBPF method (configure found no clang BPF target, "
-                          "bpftool or libbpf)\n");
-          rc = 2;
-        }
-      } else {
-        fprintf(stderr,
-                "iptraf-services-count: -m %s: the methods are pcap "
-                "and ebpf\n",
-                optarg);
-        rc = 2;
-      }
-      break;
-    case 'h':
-      usage(stdout);
-      rc = -1;
-      break;
-    case 'V':
-      version();
-      rc = -1;
-      break;
-    default:
-      usage(stderr);
-      rc = 2;
-    }
-  }
-  if (rc == 0 && (optind != argc || (!!file + !!iface + !!logpath) != 1 ||
-                  (iface && seconds <= 0))) {
+                                       long_options, NULL)) != -1)
+    rc = parse_option(q, opt);
+  if (rc == 0 &&
+      (optind != argc || (!!q->file + !!q->iface + !!q->logpath) != 1 ||
+       (q->iface && q->seconds <= 0))) {
     usage(stderr);
     rc = 2;
   }
-  if (rc == 0 && ebpf && !iface) {
+  if (rc == 0 && q->ebpf && !q->iface) {
     fprintf(stderr, "iptraf-services-count: -m ebpf counts live only (-i); "
                     "files and logs are read in user space\n");
     rc = 2;
   }
-  if (rc != 0) {
-    free(ports);
-    services_free(svc);
-    return rc < 0 ? 0 : rc;
-  }
+  return rc;
+}
 
-  if (logpath) {
-    rc = count_log(logpath, have_ports ? ports : NULL, svc);
-  } else {
-    if (!have_ports) {
-      port_set_add_defaults(ports);
-    }
-    port_counters_t c;
-    if (port_counters_init(&c, ports, ITS_DEFAULT_FRAG_SLOTS,
-                           ITS_DEFAULT_FRAG_TIMEOUT) != 0) {
-      fprintf(stderr, "iptraf-services-count: out of memory\n");
-      return 2;
-    }
-    if (iface) { /* live: a signal ends the count, the table is printed */
-      signal(SIGINT, on_signal);
-      signal(SIGTERM, on_signal);
-    }
-    if (file)
-      rc = count_file(file, &c);
-    else if (ebpf)
-      rc = count_live_ebpf(iface, seconds, ports, &c);
-    else
-      rc = count_live(iface, seconds, buffer_mib, &c);
-    if (rc == 0 || rc == EXIT_FILE_CUT) {
-      rows_from_counters(&c);
-      summary(&c, ebpf);
-    }
-    port_counters_destroy(&c);
+/* A capture file or a live interface, into the table. */
+static int count_packets(const request_t *q) {
+  if (!q->have_ports)
+    port_set_add_defaults(q->ports);
+  port_counters_t c;
+  if (port_counters_init(&c, q->ports, ITS_DEFAULT_FRAG_SLOTS,
+                         ITS_DEFAULT_FRAG_TIMEOUT) != 0) {
+    fprintf(stderr, "iptraf-services-count: out of memory\n");
+    return 2;
   }
+  int rc;
+  if (q->iface) { /* live: a signal ends the count, the table is printed */
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+  }
+  if (q->file)
+    rc = count_file(q->file, &c);
+  else if (q->ebpf)
+    rc = count_live_ebpf(q->iface, q->seconds, q->ports, &c);
+  else
+    rc = count_live(q->iface, q->seconds, q->buffer_mib, &c);
+  if (rc == 0 || rc == EXIT_FILE_CUT) {
+    rows_from_counters(&c);
+    summary(&c, q->ebpf);
+  }
+  port_counters_destroy(&c);
+  return rc;
+}
+
+int main(int argc, char **argv) {
+  request_t q = {.seconds = -1, .buffer_mib = ITS_DEFAULT_BUFFER_MIB};
+  q.ports = calloc(1, sizeof(*q.ports));
+  q.svc = services_new();
+  if (q.ports == NULL || q.svc == NULL) {
+    fprintf(stderr, "iptraf-services-count: out of memory\n");
+    return 2;
+  }
+  services_load_system(q.svc);
+  int rc = parse_args(&q, argc, argv);
+  if (rc == 0)
+    rc = q.logpath ? count_log(q.logpath, q.have_ports ? q.ports : NULL, q.svc)
+                   : count_packets(&q);
   if (rc == 0 || rc == EXIT_FILE_CUT)
     print_rows();
   free(rows);
   free(row_of_port);
-  free(ports);
-  services_free(svc);
-  return rc;
+  free(q.ports);
+  services_free(q.svc);
+  return rc < 0 ? 0 : rc;
 }

@@ -52,11 +52,17 @@ static void on_entry(void *ud, const state_entry_t *e) {
       k->slots[i].time = e->time;
 }
 
+/* state_file_read gives its entry and message callbacks one ud. */
+static void on_read_message(void *ud, its_severity_t sev, const char *msg) {
+  state_keeper_t *k = ud;
+  its_message(k->log, k->ud, sev, "%s", msg);
+}
+
 void state_keeper_open(state_keeper_t *k, char *path) {
   free(k->path);
   k->path = path;
   if (path != NULL)
-    state_file_read(path, on_entry, k->log, k->ud);
+    state_file_read(path, on_entry, on_read_message, k);
 }
 
 time_t state_keeper_time(state_keeper_t *k, int slot) {

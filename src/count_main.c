@@ -426,17 +426,13 @@ static int parse_option(request_t *q, int opt) {
       return 0;
     fprintf(stderr, "iptraf-services-count: -p %s\n", err);
     return 2;
-  case 'r':
-    q->file = optarg;
-    return 0;
+  case 'r': /* one of the three: parse_args checks */
   case 'i':
-    q->iface = optarg;
+  case 'l':
+    *(opt == 'r' ? &q->file : opt == 'i' ? &q->iface : &q->logpath) = optarg;
     return 0;
   case 't':
     q->seconds = atof(optarg);
-    return 0;
-  case 'l':
-    q->logpath = optarg;
     return 0;
   case 'B':
     q->buffer_mib = atoi(optarg);

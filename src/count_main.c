@@ -16,6 +16,7 @@
 
 #include "capture_engine.h"
 #include "capture_open.h"
+#include "count_table.h"
 #include "ebpf_source.h"
 #include "its_defaults.h"
 #include "log_source.h"
@@ -52,13 +53,6 @@ static void version(void) {
   printf("%s\n", pcap_lib_version());
 }
 
-typedef struct {
-  its_proto_t proto;
-  int port;
-  char name[ITS_SERVICE_NAME_MAX + 1];
-  uint64_t ip, ib, op, ob;
-} row_t;
-
 /* Warnings and errors of the modules; a one-shot count needs no notices. */
 static void on_message(void *ud, its_severity_t sev, const char *msg) {
   (void)ud;
@@ -66,90 +60,17 @@ static void on_message(void *ud, its_severity_t sev, const char *msg) {
     fprintf(stderr, "iptraf-services-count: %s\n", msg);
 }
 
-static row_t *rows;
-static size_t nrows, caprows;
-/* Row index + 1 of each numeric (protocol, port): a lookup, not a search,
- * when every port is monitored. */
-static uint32_t *row_of_port;
+/* The table printed at the end. */
+static count_table_t table;
 
-static row_t *row_for(its_proto_t proto, int port, const char *name) {
-  if (port >= 0 && row_of_port == NULL) {
-    row_of_port = calloc(ITS_NINDEXES, sizeof(uint32_t));
-    if (row_of_port == NULL) {
-      perror("calloc");
-      exit(2);
-    }
+/* A row, or exit: a one-shot count out of memory has nothing to print. */
+static count_row_t *row_for(its_proto_t proto, int port, const char *name) {
+  count_row_t *r = count_table_row(&table, proto, port, name);
+  if (r == NULL) {
+    fprintf(stderr, "iptraf-services-count: out of memory\n");
+    exit(2);
   }
-  if (port >= 0) {
-    uint32_t r = row_of_port[its_port_index(proto, (unsigned)port)];
-    if (r)
-      return &rows[r - 1];
-  } else {
-    for (size_t i = 0; i < nrows; i++)
-      if (rows[i].proto == proto && rows[i].port < 0 &&
-          strcmp(rows[i].name, name) == 0)
-        return &rows[i];
-  }
-  if (nrows == caprows) {
-    caprows = caprows ? caprows * 2 : 256;
-    rows = realloc(rows, caprows * sizeof(*rows));
-    if (rows == NULL) {
-      perror("realloc");
-      exit(2);
-    }
-  }
-  row_t *r = &rows[nrows++];
-  memset(r, 0, sizeof(*r));
-  if (port >= 0)
-    row_of_port[its_port_index(proto, (unsigned)port)] = (uint32_t)nrows;
-  r->proto = proto;
-  r->port = port;
-  if (name)
-    snprintf(r->name, sizeof(r->name), "%s", name);
   return r;
-}
-
-static int row_cmp(const void *a, const void *b) {
-  const row_t *x = a, *y = b;
-  if (x->proto != y->proto)
-    return x->proto < y->proto ? -1 : 1;
-  if ((x->port < 0) != (y->port < 0))
-    return x->port < 0 ? 1 : -1;
-  if (x->port != y->port)
-    return x->port < y->port ? -1 : 1;
-  return strcmp(x->name, y->name);
-}
-
-static void print_rows(void) {
-  if (nrows > 0) /* qsort(NULL, 0, ...) is undefined */
-    qsort(rows, nrows, sizeof(*rows), row_cmp);
-  printf("proto\tport\tdir\tpackets\tbytes\n");
-  for (size_t i = 0; i < nrows; i++) {
-    const row_t *r = &rows[i];
-    char port[40];
-    if (r->port >= 0)
-      snprintf(port, sizeof(port), "%d", r->port);
-    else
-      snprintf(port, sizeof(port), "%s", r->name);
-    if (r->ip)
-      printf("%s\t%s\tin\t%llu\t%llu\n", its_proto_name(r->proto), port,
-             (unsigned long long)r->ip, (unsigned long long)r->ib);
-    if (r->op)
-      printf("%s\t%s\tout\t%llu\t%llu\n", its_proto_name(r->proto), port,
-             (unsigned long long)r->op, (unsigned long long)r->ob);
-  }
-}
-
-static void rows_from_counters(const port_counters_t *c) {
-  for (uint32_t i = 0; i < c->seen_count; i++) {
-    uint32_t idx = c->seen[i];
-    const port_count_t *pc = &c->ports[idx];
-    row_t *r = row_for(its_index_proto(idx), (int)its_index_port(idx), NULL);
-    r->ip = pc->in.packets;
-    r->ib = pc->in.bytes;
-    r->op = pc->out.packets;
-    r->ob = pc->out.bytes;
-  }
 }
 
 static void summary(const port_counters_t *c, int ebpf) {
@@ -344,7 +265,7 @@ static int count_live_ebpf(const char *iface, double seconds,
 
 static void on_log_value(void *ud, const its_value_t *v) {
   (void)ud;
-  row_t *r = row_for(v->proto, v->port, v->name);
+  count_row_t *r = row_for(v->proto, v->port, v->name);
   r->ip = v->in_packets;
   r->ib = v->in_bytes;
   r->op = v->out_packets;
@@ -500,7 +421,10 @@ static int count_packets(const request_t *q) {
   else
     rc = count_live(q->iface, q->seconds, q->buffer_mib, &c);
   if (rc == 0 || rc == EXIT_FILE_CUT) {
-    rows_from_counters(&c);
+    if (count_table_add(&table, &c) != 0) {
+      fprintf(stderr, "iptraf-services-count: out of memory\n");
+      rc = 2;
+    }
     summary(&c, q->ebpf);
   }
   port_counters_destroy(&c);
@@ -521,9 +445,8 @@ int main(int argc, char **argv) {
     rc = q.logpath ? count_log(q.logpath, q.have_ports ? q.ports : NULL, q.svc)
                    : count_packets(&q);
   if (rc == 0 || rc == EXIT_FILE_CUT)
-    print_rows();
-  free(rows);
-  free(row_of_port);
+    count_table_print(&table, stdout);
+  count_table_free(&table);
   free(q.ports);
   services_free(q.svc);
   return rc < 0 ? 0 : rc;

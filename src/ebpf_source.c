@@ -25,6 +25,7 @@
 
 #include "ebpf_slots.h"
 #include "its_count.skel.h"
+#include "ebpf_internal.h"
 #include "ebpf_libbpf.h"
 #include "netif.h"
 #include "retry_state.h"
@@ -36,50 +37,8 @@
 #define SO_ATTACH_BPF 50
 #endif
 
-/* Loading is retried after retry_interval, then twice as long each time up
- * to this (a rejected program costs the kernel a verification each time). */
-#define LOAD_RETRY_CAP 60.0
-
-struct ebpf_source_s {
-  capture_config_t cfg;
-  char *device;
-  int any;
-  struct its_count *skel; /* loaded program and maps, NULL until loaded */
-  ebpf_slots_t slots;
-  const volatile ebpf_counter_t *counters;
-  size_t counters_len;
-  int wake_fd;
-  int link_fd; /* link events (rtnetlink), or -1: then RetryInterval polls */
-  pthread_t thread;
-  int thread_started;
-
-  retry_state_t load_retry; /* the start's attempt, then the thread's */
-
-  pthread_mutex_t lock; /* guards stop, loaded and stats */
-  int stop;
-  int loaded; /* skel and counters are set and stay until stop */
-  capture_stats_t stats;
-};
-
-/* Messages go to the configured log callback. */
-#define say(s, sev, ...)                                                       \
-  its_message((s)->cfg.log, (s)->cfg.ud, (sev), __VA_ARGS__)
-
-static const char *permission_advice =
-    "the eBPF method needs root, or CAP_BPF (or CAP_SYS_ADMIN) and "
-    "CAP_NET_RAW for collectd; Method \"pcap\" needs only CAP_NET_RAW";
-
-/* Undoes load_program, whole or partial. */
-static void unload(ebpf_source_t *s) {
-  if (s->counters)
-    munmap((void *)s->counters, s->counters_len);
-  s->counters = NULL;
-  its_count__destroy(s->skel); /* detaches nothing: closes prog and maps */
-  s->skel = NULL;
-}
-
 static void free_source(ebpf_source_t *s) {
-  unload(s);
+  ebpf_unload(s);
   ebpf_slots_free(&s->slots);
   if (s->wake_fd >= 0)
     close(s->wake_fd);
@@ -215,129 +174,6 @@ static void set_running(ebpf_source_t *s, int running, int reopened) {
   pthread_mutex_unlock(&s->lock);
 }
 
-/* Resource shortages are not the kernel refusing the program. */
-static int is_resource_error(int e) {
-  return e == EMFILE || e == ENFILE || e == ENOMEM || e == EAGAIN ||
-         e == ENOBUFS;
-}
-
-/* Loads the program and maps the counters. Returns EBPF_OK, or another
- * status with *errnum (the cause, for telling errors apart) and one
- * sentence in err, everything undone. */
-/* One sequence (open the object, size the maps, load, map the counters,
- * fill the port slots), each step undone at one label: kept whole so that
- * the order stays visible. */
-static ebpf_status_t load_program(ebpf_source_t *s, int *errnum, char *err,
-                                  size_t errlen) {
-  ebpf_status_t status = EBPF_FAILED;
-  /* Without CAP_NET_RAW nothing can be attached: say so before loading. */
-  int probe = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (probe < 0) {
-    *errnum = errno;
-    if (errno == EPERM || errno == EACCES) {
-      snprintf(err, errlen, "permission denied opening a packet socket: %s",
-               permission_advice);
-      return EBPF_NO_PERMISSION;
-    }
-    snprintf(err, errlen, "opening a packet socket: %s", strerror(errno));
-    return EBPF_FAILED;
-  }
-  close(probe);
-
-  ebpf_libbpf_begin();
-  s->skel = its_count__open();
-  if (s->skel == NULL) {
-    *errnum = errno;
-    snprintf(err, errlen, "opening the embedded eBPF object: %s",
-             strerror(errno));
-    goto fail;
-  }
-  const capture_config_t *cfg = &s->cfg;
-  s->skel->rodata->snaplen =
-      (uint32_t)(cfg->snaplen > 0 ? cfg->snaplen : 65535);
-  s->skel->rodata->frag_ttl_ns =
-      (uint64_t)(cfg->frag_ttl ? cfg->frag_ttl : ITS_DEFAULT_FRAG_TIMEOUT) *
-      1000000000ULL;
-  if (bpf_map__set_max_entries(s->skel->maps.counters, s->slots.nslots) != 0 ||
-      bpf_map__set_max_entries(s->skel->maps.frags,
-                               (uint32_t)(cfg->frag_slots
-                                              ? cfg->frag_slots
-                                              : ITS_DEFAULT_FRAG_SLOTS)) != 0) {
-    *errnum = EINVAL;
-    snprintf(err, errlen, "sizing the maps failed");
-    goto fail;
-  }
-  int rc = its_count__load(s->skel);
-  if (rc != 0) {
-    int e = rc < 0 ? -rc : errno;
-    *errnum = e;
-    char verdict[256];
-    if (ebpf_libbpf_verdict(verdict, sizeof(verdict))) {
-      /* The verifier says EACCES too: its log tells it from a permission
-       * problem. */
-      snprintf(err, errlen,
-               "the kernel's verifier refused the eBPF program "
-               "(%s): %s",
-               strerror(e), verdict);
-    } else if (e == EPERM || e == EACCES) {
-      status = EBPF_NO_PERMISSION;
-      snprintf(err, errlen, "permission denied loading the eBPF program: %s",
-               permission_advice);
-    } else if (is_resource_error(e)) {
-      snprintf(err, errlen, "not enough resources to load the eBPF program: %s",
-               strerror(e));
-    } else {
-      snprintf(err, errlen, "the kernel refused the eBPF program (%s)%s%s",
-               strerror(e), ebpf_libbpf_warning()[0] ? ": " : "",
-               ebpf_libbpf_warning());
-    }
-    goto fail;
-  }
-
-  /* The port-to-slot map is written once, through a mapping (array map
-   * elements are 8-byte aligned: a 4-byte value takes 8). */
-  size_t slot_len = EBPF_PORT_SLOT_ENTRIES * 8;
-  void *slot_map = mmap(NULL, slot_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-                        bpf_map__fd(s->skel->maps.port_slot), 0);
-  if (slot_map == MAP_FAILED) {
-    *errnum = errno;
-    snprintf(err, errlen, "mapping the port map: %s", strerror(errno));
-    goto fail;
-  }
-  for (uint32_t i = 0; i < EBPF_PORT_SLOT_ENTRIES; i++)
-    ((uint32_t *)slot_map)[2 * i] = s->slots.slot_of[i];
-  munmap(slot_map, slot_len);
-  s->counters_len = (size_t)s->slots.nslots * sizeof(ebpf_counter_t);
-  void *cm = mmap(NULL, s->counters_len, PROT_READ, MAP_SHARED,
-                  bpf_map__fd(s->skel->maps.counters), 0);
-  if (cm == MAP_FAILED) {
-    *errnum = errno;
-    snprintf(err, errlen, "mapping the counters: %s", strerror(errno));
-    goto fail;
-  }
-  s->counters = cm;
-  return EBPF_OK;
-
-fail:
-  unload(s);
-  return status;
-}
-
-/* After a failed load: said once per distinct cause (errno), whatever the
- * step that met it. */
-static void load_failed(ebpf_source_t *s, int errnum, const char *err) {
-  if (!retry_state_failed(&s->load_retry, errnum, NULL))
-    return;
-  double next =
-      retry_state_delay(&s->load_retry, s->cfg.retry_interval, LOAD_RETRY_CAP);
-  say(s, ITS_ERROR,
-      "capture on %s: Method \"ebpf\": %s; retrying in %g s, then "
-      "less often (up to every %g s)",
-      s->device, err, next,
-      s->cfg.retry_interval > LOAD_RETRY_CAP ? s->cfg.retry_interval
-                                             : LOAD_RETRY_CAP);
-}
-
 /* Until the program is loaded: returns 1 when it is, 0 on stop. */
 static int load_thread_part(ebpf_source_t *s) {
   for (;;) {
@@ -347,9 +183,9 @@ static int load_thread_part(ebpf_source_t *s) {
       return 0;
     int errnum = 0;
     char err[512] = "";
-    if (load_program(s, &errnum, err, sizeof(err)) == EBPF_OK)
+    if (ebpf_load_program(s, &errnum, err, sizeof(err)) == EBPF_OK)
       break;
-    load_failed(s, errnum, err);
+    ebpf_load_failed(s, errnum, err);
   }
   unsigned failed = retry_state_succeeded(&s->load_retry);
   say(s, ITS_INFO,
@@ -394,7 +230,7 @@ static void *source_thread(void *arg) {
         else if (st == ST_NO_PERMISSION)
           say(s, ITS_ERROR,
               "capture on %s: permission denied (%s): %s; retrying", s->device,
-              err, permission_advice);
+              err, ebpf_permission_advice);
         else
           say(s, ITS_ERROR, "capture on %s: %s; retrying", s->device, err);
         error_said |= st != ST_MISSING;
@@ -488,11 +324,11 @@ ebpf_source_t *ebpf_source_start(const capture_config_t *cfg,
 
   /* The first attempt here, so that the caller knows at once. */
   int errnum = 0;
-  *status = load_program(s, &errnum, err, errlen);
+  *status = ebpf_load_program(s, &errnum, err, errlen);
   if (*status != EBPF_OK) {
     if (!cfg->retry_load)
       goto fail;
-    load_failed(s, errnum, err);
+    ebpf_load_failed(s, errnum, err);
   } else {
     s->loaded = 1; /* no thread yet */
   }

@@ -198,15 +198,86 @@ static int load_thread_part(ebpf_source_t *s) {
   return 1;
 }
 
-/* One loop: load if needed, attach, watch (stop, socket errors, link
- * events), re-attach; its local state is the loop's. */
+/* What the watcher remembers between two attachments. */
+typedef struct {
+  retry_state_t retry;
+  int error_said; /* an ERROR since the last start: say how it ended */
+  int ever;       /* attached once */
+} attach_history_t;
+
+/* One message per distinct error, not one per attempt. */
+static void say_attach_failed(ebpf_source_t *s, attach_history_t *h,
+                              attach_state_t st, const char *err) {
+  if (!retry_state_failed(&h->retry, (int)st, err))
+    return;
+  if (st == ST_MISSING)
+    say(s, ITS_WARNING,
+        "capture on %s: the interface does not exist (yet); waiting for it",
+        s->device);
+  else if (st == ST_NO_PERMISSION)
+    say(s, ITS_ERROR, "capture on %s: permission denied (%s): %s; retrying",
+        s->device, err, ebpf_permission_advice);
+  else
+    say(s, ITS_ERROR, "capture on %s: %s; retrying", s->device, err);
+  h->error_said |= st != ST_MISSING;
+}
+
+static void say_attached(ebpf_source_t *s, attach_history_t *h) {
+  unsigned failed = retry_state_succeeded(&h->retry);
+  char after[64];
+  retry_state_after_text(failed, h->error_said, after, sizeof(after));
+  say(s, ITS_INFO,
+      "capture on %s: %s (eBPF socket filter, nothing queued to user "
+      "space)%s",
+      s->device, h->ever ? "resumed" : "started", after);
+  set_running(s, 1, h->ever);
+  h->ever = 1;
+  h->error_said = 0;
+}
+
+/* Counting happens in the kernel; this thread only watches the socket: a
+ * deleted interface leaves it unbound (ENETDOWN), a downed one keeps it
+ * bound and counting resumes when the interface is up again. Returns on
+ * stop, or when the interface is gone (to re-attach). */
+static void watch(ebpf_source_t *s, int sock, int ifindex) {
+  int down_said = 0;
+  for (;;) {
+    int ev = wait_event(s, sock, s->cfg.retry_interval);
+    if (ev == 1)
+      return;
+    int soerr = 0;
+    socklen_t len = sizeof(soerr);
+    if (ev == 2)
+      getsockopt(sock, SOL_SOCKET, SO_ERROR, &soerr, &len);
+    if (s->any)
+      continue;
+    int now = (int)if_nametoindex(s->device);
+    if (now != ifindex) {
+      say(s, ITS_WARNING,
+          "capture on %s stopped: the interface was deleted%s; reopening",
+          s->device, now > 0 ? " and created again" : "");
+      return;
+    }
+    if (ev == 3)
+      continue; /* a link event: the name is all it is looked for */
+    int up = netif_is_up(s->device) != 0; /* unknown: as up */
+    if (up == !down_said)
+      continue;
+    if (up)
+      say(s, ITS_INFO, "capture on %s: the interface is up again", s->device);
+    else
+      say(s, ITS_WARNING,
+          "capture on %s: the interface is down; counting resumes when it "
+          "is up",
+          s->device);
+    down_said = !up;
+  }
+}
+
 static void *source_thread(void *arg) {
   ebpf_source_t *s = arg;
-  retry_state_t attach_retry;
-  retry_state_init(&attach_retry);
-  int error_said = 0; /* an ERROR since the last start: say how it ended */
-  int ever = 0;
-
+  attach_history_t h = {.error_said = 0};
+  retry_state_init(&h.retry);
   pthread_mutex_lock(&s->lock);
   int loaded = s->loaded;
   pthread_mutex_unlock(&s->lock);
@@ -221,75 +292,15 @@ static void *source_thread(void *arg) {
     if (s->any || ifindex > 0)
       sock = attach(s, ifindex, &st, err, sizeof(err));
     if (sock < 0) {
-      if (retry_state_failed(&attach_retry, (int)st, err)) {
-        if (st == ST_MISSING)
-          say(s, ITS_WARNING,
-              "capture on %s: the interface does not exist (yet); "
-              "waiting for it",
-              s->device);
-        else if (st == ST_NO_PERMISSION)
-          say(s, ITS_ERROR,
-              "capture on %s: permission denied (%s): %s; retrying", s->device,
-              err, ebpf_permission_advice);
-        else
-          say(s, ITS_ERROR, "capture on %s: %s; retrying", s->device, err);
-        error_said |= st != ST_MISSING;
-      }
+      say_attach_failed(s, &h, st, err);
       if (wait_event(s, -1, s->cfg.retry_interval) == 1)
         break;
       continue;
     }
-    unsigned failed = retry_state_succeeded(&attach_retry);
-    char after[64];
-    retry_state_after_text(failed, error_said, after, sizeof(after));
-    say(s, ITS_INFO,
-        "capture on %s: %s (eBPF socket filter, nothing queued to "
-        "user space)%s",
-        s->device, ever ? "resumed" : "started", after);
-    set_running(s, 1, ever);
-    ever = 1;
-    error_said = 0;
-
-    /* Counting happens in the kernel; this thread only watches the socket:
-     * a deleted interface leaves it unbound (ENETDOWN), a downed one keeps
-     * it bound and counting resumes when the interface is up again. */
-    int down_said = 0;
-    for (;;) {
-      int ev = wait_event(s, sock, s->cfg.retry_interval);
-      if (ev == 1)
-        break;
-      int soerr = 0;
-      socklen_t len = sizeof(soerr);
-      if (ev == 2)
-        getsockopt(sock, SOL_SOCKET, SO_ERROR, &soerr, &len);
-      if (s->any)
-        continue;
-      int now = (int)if_nametoindex(s->device);
-      if (now != ifindex) {
-        say(s, ITS_WARNING,
-            "capture on %s stopped: the interface was deleted%s; "
-            "reopening",
-            s->device, now > 0 ? " and created again" : "");
-        break;
-      }
-      if (ev == 3)
-        continue; /* a link event: the name is all it is looked for */
-      int up = netif_is_up(s->device) != 0; /* unknown: as up */
-      if (!up && !down_said) {
-        say(s, ITS_WARNING,
-            "capture on %s: the interface is down; counting resumes "
-            "when it is up",
-            s->device);
-        down_said = 1;
-      } else if (up && down_said) {
-        say(s, ITS_INFO, "capture on %s: the interface is up again", s->device);
-        down_said = 0;
-      }
-    }
+    say_attached(s, &h);
+    watch(s, sock, ifindex);
     close(sock); /* detaches the program from this socket */
     set_running(s, 0, 0);
-    if (stopping(s))
-      break;
   }
   return NULL;
 }

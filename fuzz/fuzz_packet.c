@@ -3,10 +3,12 @@
  * (default 1, Ethernet).
  *
  * Input: a sequence of frames, each as
- *     uint16 length (big endian) | uint8 seconds since the previous frame |
- *     length bytes of frame
- * the last frame taking what is left when the input is shorter. Time starts
- * at 1700000000; the fragment table has 16 slots and a 30 s timeout, so
+ *     uint16 length (big endian) | uint8 flags_and_seconds | length bytes
+ * the last frame taking what is left when the input is shorter. The low 7
+ * bits of flags_and_seconds are the seconds since the previous frame; its
+ * top bit says the frame was cut by a snapshot length: its wire length is
+ * then 2 * length + 65536 (so GSO sizes are reached), else the length. Time
+ * starts at 1700000000; the fragment table has 16 slots and a 30 s timeout, so
  * eviction and expiry are both reached.
  *
  * Every frame goes through port_counters_count on two counters: one with
@@ -88,11 +90,11 @@ static void check_seen_bits(const port_counters_t *c) {
   CHECK(bits == c->seen_count);
 }
 
-static void check_decode(const decode_result_t *r, size_t caplen) {
+static void check_decode(const decode_result_t *r, size_t wirelen) {
   switch (r->kind) {
   case DECODE_PORTS:
     CHECK(r->proto == 6 || r->proto == 17);
-    CHECK(r->ip_bytes <= 65535 + 40);
+    CHECK(r->ip_bytes <= wirelen);
     if (r->first_fragment)
       CHECK(r->frag.family == 4 || r->frag.family == 6);
     break;
@@ -100,10 +102,12 @@ static void check_decode(const decode_result_t *r, size_t caplen) {
     CHECK(r->frag.family == 4 || r->frag.family == 6);
     CHECK(r->frag.family == 6 ? r->proto == 0
                               : (r->proto == 6 || r->proto == 17));
-    CHECK(r->ip_bytes <= 65535 + 40);
+    CHECK(r->ip_bytes <= wirelen);
     break;
   case DECODE_NOT_TCP_UDP:
-    CHECK(r->ip_bytes <= 65535 + 40);
+    CHECK(r->ip_bytes <= wirelen);
+    if (r->first_fragment)
+      CHECK(r->frag.family == 6 && r->proto != 6 && r->proto != 17);
     break;
   case DECODE_NOT_IP:
     break;
@@ -113,7 +117,6 @@ static void check_decode(const decode_result_t *r, size_t caplen) {
   default:
     CHECK(!"unknown decode kind");
   }
-  (void)caplen;
 }
 
 /* Everything port_counters_copy must reproduce. */
@@ -193,11 +196,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   int snapped = 0;
   while (pos < size) {
     size_t len;
+    int snap_cut = 0;
     if (size - pos < 3) {
       len = size - pos; /* too short for a header: the rest is a frame */
     } else {
       len = ((size_t)data[pos] << 8) | data[pos + 1];
-      now += data[pos + 2];
+      now += data[pos + 2] & 0x7f;
+      snap_cut = (data[pos + 2] & 0x80) != 0;
       pos += 3;
       if (len > size - pos)
         len = size - pos;
@@ -208,11 +213,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     memcpy(frame, data + pos, len);
     pos += len;
     nframes++;
+    size_t wirelen = snap_cut ? 2 * len + 65536 : len;
 
     decode_result_t r;
-    decode_kind_t kind = packet_decode(FUZZ_DLT, frame, len, &r);
+    decode_kind_t kind = packet_decode(FUZZ_DLT, frame, len, wirelen, &r);
     CHECK(kind == r.kind);
-    check_decode(&r, len);
+    check_decode(&r, wirelen);
 
     port_counters_t before = c; /* scalars only; arrays are shared */
     sums_t sb = port_sums(&c, &all_ports);
@@ -227,8 +233,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     pkt_bytes_t d_other_before[2] = {d.other[0], d.other[1]};
 
-    port_counters_count(&c, FUZZ_DLT, frame, len, now);
-    port_counters_count(&d, FUZZ_DLT, frame, len, now);
+    port_counters_count(&c, FUZZ_DLT, frame, len, wirelen, now);
+    port_counters_count(&d, FUZZ_DLT, frame, len, wirelen, now);
 
     sums_t sa = port_sums(&c, &all_ports);
     CHECK(c.frames == before.frames + 1);
@@ -256,6 +262,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         CHECK(c.frag_unattributed.bytes ==
               before.frag_unattributed.bytes + r.ip_bytes);
         CHECK(dp == 0 && dop == 0 && db == 0 && dob == 0);
+      } else if (c.not_tcp_udp.packets != before.not_tcp_udp.packets) {
+        /* an IPv6 datagram whose first fragment was not TCP/UDP */
+        CHECK(r.frag.family == 6);
+        CHECK(c.not_tcp_udp.packets == before.not_tcp_udp.packets + 1);
+        CHECK(c.not_tcp_udp.bytes == before.not_tcp_udp.bytes + r.ip_bytes);
+        CHECK(dp == 0 && dop == 0 && db == 0 && dob == 0);
       } else {
         CHECK(dp == 1 && dop == 1 && db == r.ip_bytes && dob == r.ip_bytes);
       }
@@ -274,7 +286,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     if (kind != DECODE_PORTS && kind != DECODE_FRAGMENT)
       CHECK(dp == 0 && dop == 0 && db == 0 && dob == 0 && !frag_moved);
-    if (kind != DECODE_NOT_TCP_UDP)
+    if (kind != DECODE_NOT_TCP_UDP && kind != DECODE_FRAGMENT)
       CHECK(memcmp(&c.not_tcp_udp, &before.not_tcp_udp, sizeof(pkt_bytes_t)) ==
             0);
     if (kind != DECODE_NOT_IP)

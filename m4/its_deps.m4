@@ -90,8 +90,7 @@ _ITS_EOF
     AS_IF([test -z "$its_ebpf_missing"], [enable_ebpf=yes], [enable_ebpf=no])
   ])
   AC_SUBST([BPF_CPPFLAGS])
-  EBPF_CPPFLAGS=""
-  AS_IF([test "x$enable_ebpf" = xyes], [EBPF_CPPFLAGS="-DITS_HAVE_EBPF=1"])
-  AC_SUBST([EBPF_CPPFLAGS])
+  dnl No -DITS_HAVE_EBPF: the build links src/ebpf_source.c or
+  dnl src/ebpf_none.c, and the code asks capture_ebpf_built.
   AM_CONDITIONAL([HAVE_EBPF], [test "x$enable_ebpf" = xyes])
 ])

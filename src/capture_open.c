@@ -134,3 +134,17 @@ int capture_filter_check(const char *filter, char *err, size_t errlen) {
   pcap_close(p);
   return rc == 0 ? 0 : -1;
 }
+
+void capture_file_error_text(pcap_t *p, unsigned long long frames_read,
+                             char *buf, size_t len) {
+  const char *why = pcap_geterr(p);
+  FILE *f = pcap_file(p);
+  long at = f ? ftell(f) : -1;
+  const char *what = strstr(why, "truncated") ? "cut short" : "damaged";
+  if (at >= 0)
+    snprintf(buf, len, "%s in packet %llu, at byte %ld (libpcap: %s)", what,
+             frames_read + 1, at, why);
+  else
+    snprintf(buf, len, "%s in packet %llu (libpcap: %s)", what, frames_read + 1,
+             why);
+}

@@ -24,6 +24,7 @@
 
 #include "collectd_conf.h"
 #include "import_apply.h"
+#include "its_message.h"
 #include "import_log.h"
 #include "import_oldrrd.h"
 #include "its_config.h"
@@ -51,7 +52,7 @@ static void clear_progress(void) {
   }
 }
 
-static void on_message(void *ud, int severity, const char *msg) {
+static void on_message(void *ud, its_severity_t severity, const char *msg) {
   (void)ud;
   clear_progress();
   if (severity <= 3)

@@ -110,6 +110,54 @@ def v6_ext_headers_7_8_9():
     return DLT_EN10MB, frames
 
 
+def rules():
+    """The README's other rules, one frame each (link type Ethernet)."""
+    u = udp(40003, 53, b"\x00" * 12)
+    quoted = ipv4(17, u[:8], src=(10, 0, 0, 2), dst=(10, 0, 0, 1))
+    frames = [
+        # ICMP port unreachable quoting a UDP header: ICMP, not udp/53
+        eth(0x0800, ipv4(1, b"\x03\x03\x00\x00\x00\x00\x00\x00" + quoted)),
+        # ICMPv6 packet too big quoting a TCP header
+        eth(0x86DD, ipv6(58, b"\x02\x00\x00\x00\x00\x00\x05\x00" +
+                         ipv6(6, tcp(443, 40004)[:8], plen=1400))),
+        # a later fragment before its first: unattributed; then the first
+        eth(0x0800, ipv4(17, b"L" * 40, ident=77, frag=185)),
+        eth(0x0800, ipv4(17, udp(40005, 123, b"F" * 40), ident=77, frag=0x2000)),
+        # 4 VLAN tags (0x9100 outermost) are walked; 5 are malformed
+        eth(0x0800, ipv4(6, tcp(40006, 22)),
+            tags=[(0x9100, 10), (0x88A8, 11), (0x8100, 12), (0x8100, 13)]),
+        eth(0x0800, ipv4(6, tcp(40007, 22)),
+            tags=[(0x88A8, 10), (0x8100, 11), (0x8100, 12), (0x8100, 13), (0x8100, 14)]),
+        # tunnels: the outer header counts (IP-in-IP: not TCP/UDP; VXLAN: udp/4789)
+        eth(0x0800, ipv4(4, ipv4(6, tcp(40008, 80)))),
+        eth(0x0800, ipv4(17, udp(40009, 4789, b"\x08\x00\x00\x00\x00\x00\x01\x00" +
+                                 eth(0x0800, ipv4(6, tcp(40010, 80)))))),
+        # an IPv4 total length beyond the frame (captured whole): malformed
+        eth(0x0800, ipv4(6, tcp(40011, 25), total=400)),
+    ]
+    return DLT_EN10MB, frames
+
+
+def gso():
+    """Frames of more than 64 KiB captured with a 128-byte snapshot length
+    (written by gso_pcap: each record's original length is the wire's)."""
+    big = 150000
+    v4 = eth(0x0800, ipv4(6, tcp(40012, 443), total=0))
+    hbh = bytes([6, 0, 0xC2, 4]) + struct.pack(">I", big - 40 - 14)
+    jumbo = eth(0x86DD, ipv6(0, hbh + tcp(40013, 443), plen=0))
+    return DLT_EN10MB, [v4, jumbo], {0: big, 1: big}
+
+
+def gso_ipv6_no_hop_by_hop():
+    """IPv6 BIG TCP as recent kernels hand it to a capture: payload length
+    0 and no hop-by-hop header (tshark reads no TCP header in it)."""
+    bare = eth(0x86DD, ipv6(6, tcp(40014, 443), plen=0))
+    return DLT_EN10MB, [bare], {0: 150000}
+
+
+CAPTURES_WIRE = {"gso-big-tcp": gso, "gso-ipv6-no-hop-by-hop": gso_ipv6_no_hop_by_hop}
+
+
 # --- link types ---------------------------------------------------------------
 
 def inner_packets():
@@ -195,6 +243,7 @@ LINK_CAPTURES = {
 
 
 CAPTURES = {
+    "rules-icmp-vlan-tunnel-frag": rules,
     "v6-frag-other-protocols": v6_frag_other_protocols,
     "v6-ext-headers-7-8-9": v6_ext_headers_7_8_9,
 }
@@ -210,6 +259,11 @@ def write_all(outdir):
         linktype, frames = fn()
         path = os.path.join(outdir, name + ".pcap")
         write_pcap(path, linktype, frames)
+        paths[name] = path
+    for name, fn in CAPTURES_WIRE.items():
+        linktype, frames, wire = fn()
+        path = os.path.join(outdir, name + ".pcap")
+        write_pcap(path, linktype, frames, snaplen=128, wire=wire)
         paths[name] = path
     return paths
 

@@ -32,12 +32,15 @@ AC_DEFUN([ITS_CHECK_LIBPCAP], [
        [AC_MSG_ERROR([libpcap headers were not found. On Debian/Ubuntu: apt-get install libpcap-dev])])])
 ])
 
+dnl librrd: the history importer (iptraf-services-import) writes the RRD
+dnl files of an old log with it, in the layout collectd's rrdtool plugin
+dnl uses; the plugin and iptraf-services-count do not need it.
 AC_DEFUN([ITS_CHECK_LIBRRD], [
   PKG_CHECK_MODULES([RRD], [librrd], [],
     [AC_CHECK_HEADER([rrd.h],
        [AC_CHECK_LIB([rrd], [rrd_lastupdate_r], [RRD_LIBS=-lrrd],
-          [AC_MSG_ERROR([librrd was not found. On Debian/Ubuntu: apt-get install librrd-dev])])],
-       [AC_MSG_ERROR([librrd headers were not found. On Debian/Ubuntu: apt-get install librrd-dev])])])
+          [AC_MSG_ERROR([librrd was not found (the history importer writes RRD files with it). On Debian/Ubuntu: apt-get install librrd-dev])])],
+       [AC_MSG_ERROR([librrd headers were not found (the history importer writes RRD files with it). On Debian/Ubuntu: apt-get install librrd-dev])])])
 ])
 
 dnl The eBPF counting method (<Capture> Method "ebpf"): clang with the BPF

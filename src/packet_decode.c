@@ -276,6 +276,239 @@ static decode_kind_t after_header(span_t f, size_t wire, size_t hdr, int v,
   return decode_ip(ip, wire, r);
 }
 
+/* --- link types that carry IP behind their own headers ------------------ */
+
+/* A PPP frame (RFC 1661): the address and control bytes 0xff 0x03 when
+ * present (RFC 1662 framing), then the protocol, 1 byte when compressed
+ * (odd) or 2. */
+static decode_kind_t decode_ppp(span_t f, size_t wire, decode_result_t *r) {
+  int short_read = 0;
+  size_t o = 0;
+  if (span_u8(f, 0, &short_read) == WIRE_PPP_ADDRESS &&
+      span_u8(f, 1, &short_read) == WIRE_PPP_CONTROL)
+    o = 2;
+  uint16_t proto = span_u8(f, o, &short_read);
+  if (proto & 1) {
+    o += 1;
+  } else {
+    proto = span_be16(f, o, &short_read);
+    o += 2;
+  }
+  if (short_read)
+    return malformed(r, "PPP header cut off");
+  span_t ip = span_from(f, o);
+  if (proto == WIRE_PPP_IPV4)
+    return decode_ipv4(ip, wire_after(wire, o), r);
+  if (proto == WIRE_PPP_IPV6)
+    return decode_ipv6(ip, wire_after(wire, o), r);
+  return not_ip(r);
+}
+
+/* Cisco HDLC: address, control, then an ethertype. */
+static decode_kind_t decode_c_hdlc(span_t f, size_t wire, decode_result_t *r) {
+  if (!span_has(f, 0, WIRE_C_HDLC_HEADER_LEN))
+    return malformed(r, "Cisco HDLC header cut off");
+  int short_read = 0;
+  return decode_ethertype(span_be16(f, 2, &short_read),
+                          span_from(f, WIRE_C_HDLC_HEADER_LEN),
+                          wire_after(wire, WIRE_C_HDLC_HEADER_LEN), r);
+}
+
+/* PPP in HDLC-like framing, or Cisco HDLC (RFC 1547 4.3.1), as the first
+ * byte says. */
+static decode_kind_t decode_ppp_serial(span_t f, size_t wire,
+                                       decode_result_t *r) {
+  int short_read = 0;
+  uint8_t a = span_u8(f, 0, &short_read);
+  if (a == WIRE_C_HDLC_UNICAST || a == WIRE_C_HDLC_MULTICAST)
+    return decode_c_hdlc(f, wire, r);
+  return decode_ppp(f, wire, r);
+}
+
+/* PPPoE session (RFC 2516): 6 bytes, code 0 (session data), then PPP. */
+static decode_kind_t decode_pppoe(span_t f, size_t wire, decode_result_t *r) {
+  if (!span_has(f, 0, WIRE_PPPOE_HEADER_LEN))
+    return malformed(r, "PPPoE header cut off");
+  int short_read = 0;
+  if (span_u8(f, 1, &short_read) != 0)
+    return not_ip(r); /* discovery */
+  return decode_ppp(span_from(f, WIRE_PPPOE_HEADER_LEN),
+                    wire_after(wire, WIRE_PPPOE_HEADER_LEN), r);
+}
+
+/* Frame Relay (RFC 2427): a Q.922 address of 2 to 4 bytes (the last one
+ * with its EA bit set), the UI control byte, an optional pad, then an
+ * NLPID: IPv4, IPv6, or SNAP with an ethertype. */
+static decode_kind_t decode_frelay(span_t f, size_t wire, decode_result_t *r) {
+  int short_read = 0;
+  size_t o = 0;
+  while (o < 4 && !(span_u8(f, o, &short_read) & 1) && !short_read)
+    o++;
+  o++; /* the byte with the EA bit */
+  if (short_read || o < 2 || o > 4)
+    return malformed(r, "Frame Relay address cut off or too long");
+  if (span_u8(f, o, &short_read) != WIRE_FRELAY_UI)
+    return short_read ? malformed(r, "Frame Relay header cut off") : not_ip(r);
+  o++;
+  uint8_t nlpid = span_u8(f, o, &short_read);
+  if (nlpid == WIRE_NLPID_PAD)
+    nlpid = span_u8(f, ++o, &short_read);
+  o++;
+  if (short_read)
+    return malformed(r, "Frame Relay header cut off");
+  if (nlpid == WIRE_NLPID_IPV4)
+    return decode_ipv4(span_from(f, o), wire_after(wire, o), r);
+  if (nlpid == WIRE_NLPID_IPV6)
+    return decode_ipv6(span_from(f, o), wire_after(wire, o), r);
+  if (nlpid != WIRE_NLPID_SNAP)
+    return not_ip(r);
+  uint32_t oui = (uint32_t)span_u8(f, o, &short_read) << 16 |
+                 (uint32_t)span_u8(f, o + 1, &short_read) << 8 |
+                 span_u8(f, o + 2, &short_read);
+  uint16_t pid = span_be16(f, o + 3, &short_read);
+  if (short_read)
+    return malformed(r, "Frame Relay SNAP header cut off");
+  if (oui != 0)
+    return not_ip(r);
+  return decode_ethertype(pid, span_from(f, o + 5), wire_after(wire, o + 5), r);
+}
+
+/* SLIP as libpcap records it: a 16-byte pseudo-header (direction, then the
+ * packet type and Van Jacobson compression state), then the packet. A
+ * compressed TCP/IP header cannot be read: not IP. */
+static decode_kind_t decode_slip(span_t f, size_t wire, decode_result_t *r) {
+  if (!span_has(f, 0, WIRE_SLIP_HEADER_LEN))
+    return malformed(r, "SLIP header cut off");
+  int short_read = 0;
+  span_t ip = span_from(f, WIRE_SLIP_HEADER_LEN);
+  uint8_t v = span_u8(ip, 0, &short_read);
+  if (short_read)
+    return malformed(r, "empty IP packet");
+  if ((v & 0xf0) == 0x40 || (v & 0xf0) == 0x60)
+    return decode_ip(ip, wire_after(wire, WIRE_SLIP_HEADER_LEN), r);
+  return not_ip(r); /* Van Jacobson compressed */
+}
+
+/* An IEEE 802.11 frame: data frames carrying an LLC/SNAP header with an
+ * ethertype. Management, control, null-data and protected (encrypted)
+ * frames are not IP; so are A-MSDU aggregates (several packets in one
+ * frame). */
+static decode_kind_t decode_80211(span_t f, size_t wire, decode_result_t *r) {
+  int short_read = 0;
+  uint8_t fc0 = span_u8(f, 0, &short_read);
+  uint8_t fc1 = span_u8(f, 1, &short_read);
+  if (short_read)
+    return malformed(r, "802.11 header cut off");
+  if (((fc0 >> 2) & 3) != WIRE_80211_TYPE_DATA)
+    return not_ip(r);
+  uint8_t subtype = fc0 >> 4;
+  if (subtype & WIRE_80211_SUBTYPE_NO_DATA)
+    return not_ip(r);
+  if (fc1 & WIRE_80211_FLAG_PROTECTED)
+    return not_ip(r);
+  size_t hlen = WIRE_80211_HEADER_LEN;
+  if ((fc1 & WIRE_80211_FLAG_DS_MASK) == WIRE_80211_FLAG_DS_MASK)
+    hlen += 6; /* a fourth address */
+  if (subtype & WIRE_80211_SUBTYPE_QOS) {
+    if (span_u8(f, hlen, &short_read) & WIRE_80211_QOS_AMSDU)
+      return short_read ? malformed(r, "802.11 header cut off") : not_ip(r);
+    hlen += 2;
+    if (fc1 & WIRE_80211_FLAG_ORDER)
+      hlen += 4; /* HT control */
+  }
+  span_t llc = span_from(f, hlen);
+  if (!span_has(f, 0, hlen) || !span_has(llc, 0, WIRE_LLC_SNAP_LEN))
+    return malformed(r, "802.11 or LLC/SNAP header cut off");
+  if (span_u8(llc, 0, &short_read) != WIRE_LLC_SNAP_SAP ||
+      span_u8(llc, 1, &short_read) != WIRE_LLC_SNAP_SAP ||
+      span_u8(llc, 2, &short_read) != WIRE_LLC_UI)
+    return not_ip(r);
+  uint8_t o1 = span_u8(llc, 3, &short_read), o2 = span_u8(llc, 4, &short_read),
+          o3 = span_u8(llc, 5, &short_read);
+  /* RFC 1042 (OUI 0) and 802.1H bridge tunnel (00-00-f8) */
+  if (o1 != 0 || o2 != 0 || (o3 != 0 && o3 != 0xf8))
+    return not_ip(r);
+  size_t o = hlen + WIRE_LLC_SNAP_LEN;
+  return decode_ethertype(span_be16(llc, 6, &short_read), span_from(f, o),
+                          wire_after(wire, o), r);
+}
+
+/* A capture header of `hlen` bytes (radiotap, Prism, AVS) before 802.11. */
+static decode_kind_t after_radio_header(span_t f, size_t wire, size_t hlen,
+                                        decode_result_t *r) {
+  if (!span_has(f, 0, hlen))
+    return malformed(r, "802.11 radio header cut off");
+  return decode_80211(span_from(f, hlen), wire_after(wire, hlen), r);
+}
+
+static decode_kind_t decode_radiotap(span_t f, size_t wire,
+                                     decode_result_t *r) {
+  int short_read = 0;
+  size_t hlen = span_le16(f, 2, &short_read);
+  if (short_read || hlen < 8)
+    return malformed(r, "radiotap header cut off or too short");
+  return after_radio_header(f, wire, hlen, r);
+}
+
+static decode_kind_t decode_avs(span_t f, size_t wire, decode_result_t *r) {
+  int short_read = 0;
+  size_t hlen = span_be32(f, 4, &short_read);
+  if (short_read || hlen < 8)
+    return malformed(r, "AVS header cut off or too short");
+  return after_radio_header(f, wire, hlen, r);
+}
+
+/* Prism headers; libpcap files of this link type may hold AVS headers,
+ * which start with their own magic. */
+static decode_kind_t decode_prism(span_t f, size_t wire, decode_result_t *r) {
+  int short_read = 0;
+  if ((span_be32(f, 0, &short_read) & 0xfffff000) == WIRE_AVS_MAGIC)
+    return decode_avs(f, wire, r);
+  size_t hlen = span_le32(f, 4, &short_read);
+  if (short_read || hlen < 8)
+    return malformed(r, "Prism header cut off or too short");
+  return after_radio_header(f, wire, hlen, r);
+}
+
+/* Linux NFLOG: family, version, resource id, then netlink TLVs (length and
+ * type in little-endian order, as libpcap writes them, padded to 4 bytes);
+ * the packet is the NFULA_PAYLOAD one. Its length on the wire is not
+ * recorded (the copy range may have cut it). */
+static decode_kind_t decode_nflog(span_t f, decode_result_t *r) {
+  if (!span_has(f, 0, WIRE_NFLOG_HEADER_LEN))
+    return malformed(r, "NFLOG header cut off");
+  int short_read = 0;
+  size_t o = WIRE_NFLOG_HEADER_LEN;
+  for (int i = 0; i < WIRE_NFLOG_MAX_TLVS; i++) {
+    size_t len = span_le16(f, o, &short_read);
+    uint16_t type = span_le16(f, o + 2, &short_read) & WIRE_NFLOG_TYPE_MASK;
+    if (short_read)
+      return not_ip(r); /* no payload */
+    if (len < WIRE_NFLOG_TLV_HEADER_LEN || !span_has(f, o, len))
+      return malformed(r, "NFLOG attribute cut off");
+    if (type == WIRE_NFULA_PAYLOAD)
+      return decode_ip(span_make(f.p + o + WIRE_NFLOG_TLV_HEADER_LEN,
+                                 len - WIRE_NFLOG_TLV_HEADER_LEN),
+                       WIRE_UNKNOWN, r);
+    o += (len + 3) & ~(size_t)3;
+  }
+  return not_ip(r);
+}
+
+/* OpenBSD pflog: its own length (padded to 4 bytes), the family at 1. */
+static decode_kind_t decode_pflog(span_t f, size_t wire, decode_result_t *r) {
+  int short_read = 0;
+  size_t hlen = ((size_t)span_u8(f, 0, &short_read) + 3) & ~(size_t)3;
+  uint8_t af = span_u8(f, 1, &short_read);
+  if (short_read || hlen < 4 || !span_has(f, 0, hlen))
+    return malformed(r, "pflog header cut off");
+  if (af == 2)
+    return decode_ipv4(span_from(f, hlen), wire_after(wire, hlen), r);
+  if (af == 10 || af == 24 || af == 28 || af == 30)
+    return decode_ipv6(span_from(f, hlen), wire_after(wire, hlen), r);
+  return not_ip(r);
+}
+
 int packet_decode_supports(int dlt) {
   switch (dlt) {
   case ITS_DLT_NULL:
@@ -288,6 +521,20 @@ int packet_decode_supports(int dlt) {
   case ITS_DLT_IPV4:
   case ITS_DLT_IPV6:
   case ITS_DLT_LINUX_SLL2:
+  case ITS_DLT_SLIP:
+  case ITS_DLT_PPP:
+  case ITS_DLT_PPP_SERIAL:
+  case ITS_DLT_PPP_ETHER:
+  case ITS_DLT_C_HDLC:
+  case ITS_DLT_IEEE802_11:
+  case ITS_DLT_FRELAY:
+  case ITS_DLT_PFLOG:
+  case ITS_DLT_PRISM_HEADER:
+  case ITS_DLT_IEEE802_11_RADIO:
+  case ITS_DLT_IEEE802_11_RADIO_AVS:
+  case ITS_DLT_PPP_WITH_DIR:
+  case ITS_DLT_C_HDLC_WITH_DIR:
+  case ITS_DLT_NFLOG:
     return 1;
   default:
     return 0;
@@ -343,6 +590,38 @@ decode_kind_t packet_decode(int dlt, const uint8_t *pkt, size_t caplen,
     return decode_ipv4(f, wire, r);
   case ITS_DLT_IPV6:
     return decode_ipv6(f, wire, r);
+  case ITS_DLT_SLIP:
+    return decode_slip(f, wire, r);
+  case ITS_DLT_PPP:
+    return decode_ppp(f, wire, r);
+  case ITS_DLT_PPP_SERIAL:
+    return decode_ppp_serial(f, wire, r);
+  case ITS_DLT_PPP_ETHER:
+    return decode_pppoe(f, wire, r);
+  case ITS_DLT_C_HDLC:
+    return decode_c_hdlc(f, wire, r);
+  case ITS_DLT_PPP_WITH_DIR: /* a direction byte first */
+  case ITS_DLT_C_HDLC_WITH_DIR:
+    if (!span_has(f, 0, 1))
+      return malformed(r, "direction byte cut off");
+    f = span_from(f, 1);
+    wire = wire_after(wire, 1);
+    return dlt == ITS_DLT_PPP_WITH_DIR ? decode_ppp_serial(f, wire, r)
+                                       : decode_c_hdlc(f, wire, r);
+  case ITS_DLT_FRELAY:
+    return decode_frelay(f, wire, r);
+  case ITS_DLT_IEEE802_11:
+    return decode_80211(f, wire, r);
+  case ITS_DLT_IEEE802_11_RADIO:
+    return decode_radiotap(f, wire, r);
+  case ITS_DLT_PRISM_HEADER:
+    return decode_prism(f, wire, r);
+  case ITS_DLT_IEEE802_11_RADIO_AVS:
+    return decode_avs(f, wire, r);
+  case ITS_DLT_NFLOG:
+    return decode_nflog(f, r);
+  case ITS_DLT_PFLOG:
+    return decode_pflog(f, wire, r);
   default:
     return not_ip(r);
   }

@@ -19,6 +19,20 @@
 #define ITS_DLT_IPV4 228
 #define ITS_DLT_IPV6 229
 #define ITS_DLT_LINUX_SLL2 276
+#define ITS_DLT_SLIP 8
+#define ITS_DLT_PPP 9
+#define ITS_DLT_PPP_SERIAL 50 /* PPP or Cisco HDLC in HDLC framing */
+#define ITS_DLT_PPP_ETHER 51  /* PPPoE session */
+#define ITS_DLT_C_HDLC 104
+#define ITS_DLT_IEEE802_11 105
+#define ITS_DLT_FRELAY 107
+#define ITS_DLT_PFLOG 117
+#define ITS_DLT_PRISM_HEADER 119
+#define ITS_DLT_IEEE802_11_RADIO 127 /* radiotap */
+#define ITS_DLT_IEEE802_11_RADIO_AVS 163
+#define ITS_DLT_PPP_WITH_DIR 204
+#define ITS_DLT_C_HDLC_WITH_DIR 205
+#define ITS_DLT_NFLOG 239
 
 typedef enum {
   DECODE_PORTS,       /* a TCP/UDP packet with its ports (first fragment too) */

@@ -62,6 +62,47 @@
 #define WIRE_IPV6_OPT_JUMBO 0xc2 /* 4 bytes: the payload length */
 #define WIRE_IPV6_JUMBO_MIN 65536
 
+/* PPP (RFC 1661, 1662), Cisco HDLC, PPPoE (RFC 2516). */
+#define WIRE_PPP_ADDRESS 0xff
+#define WIRE_PPP_CONTROL 0x03
+#define WIRE_PPP_IPV4 0x0021
+#define WIRE_PPP_IPV6 0x0057
+#define WIRE_C_HDLC_UNICAST 0x0f
+#define WIRE_C_HDLC_MULTICAST 0x8f
+#define WIRE_C_HDLC_HEADER_LEN 4
+#define WIRE_PPPOE_HEADER_LEN 6
+
+/* Frame Relay (RFC 2427) and its NLPIDs (ISO/IEC TR 9577). */
+#define WIRE_FRELAY_UI 0x03
+#define WIRE_NLPID_PAD 0x00
+#define WIRE_NLPID_SNAP 0x80
+#define WIRE_NLPID_IPV4 0xcc
+#define WIRE_NLPID_IPV6 0x8e
+
+/* SLIP as libpcap records it (a 16-byte pseudo-header). */
+#define WIRE_SLIP_HEADER_LEN 16
+
+/* IEEE 802.11 and 802.2 LLC/SNAP; the capture headers before 802.11. */
+#define WIRE_80211_HEADER_LEN 24 /* three addresses, sequence control */
+#define WIRE_80211_TYPE_DATA 2
+#define WIRE_80211_SUBTYPE_NO_DATA 0x4
+#define WIRE_80211_SUBTYPE_QOS 0x8
+#define WIRE_80211_FLAG_DS_MASK 0x03 /* to-DS and from-DS: 4 addresses */
+#define WIRE_80211_FLAG_PROTECTED 0x40
+#define WIRE_80211_FLAG_ORDER 0x80
+#define WIRE_80211_QOS_AMSDU 0x80
+#define WIRE_LLC_SNAP_SAP 0xaa
+#define WIRE_LLC_UI 0x03
+#define WIRE_LLC_SNAP_LEN 8 /* DSAP, SSAP, control, OUI, ethertype */
+#define WIRE_AVS_MAGIC 0x80211000
+
+/* Linux NFLOG (linux/netfilter/nfnetlink_log.h). */
+#define WIRE_NFLOG_HEADER_LEN 4
+#define WIRE_NFLOG_TLV_HEADER_LEN 4
+#define WIRE_NFLOG_TYPE_MASK 0x3fff
+#define WIRE_NFULA_PAYLOAD 9
+#define WIRE_NFLOG_MAX_TLVS 32
+
 /* TCP and UDP: the two ports open both headers. */
 #define WIRE_L4_PORTS_LEN 4
 

@@ -516,7 +516,8 @@ def test_tool_method_errors(ebpf_ok):
     assert "CAP_BPF" in unpriv.stderr and "RLIMIT_MEMLOCK" not in unpriv.stderr
 
 
-@pytest.mark.parametrize("name", ["v6-frag-other-protocols", "v6-ext-headers-7-8-9"])
+@pytest.mark.parametrize("name", ["v6-frag-other-protocols", "v6-ext-headers-7-8-9",
+                                  "rules-icmp-vlan-tunnel-frag"])
 def test_crafted_captures_ebpf_equals_pcap_and_file(ebpf_ok, name):
     """The in-kernel program follows the C decoder's rules on crafted
     captures (IPv6 fragments of ICMPv6, 8 extension headers): the same

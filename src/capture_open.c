@@ -101,8 +101,9 @@ pcap_t *capture_open_file(const char *path, const char *filter,
     return NULL;
   }
   if (!packet_decode_supports(pcap_datalink(p))) {
-    snprintf(err, errlen, "%s: link type %d is not supported", path,
-             pcap_datalink(p));
+    const char *name = pcap_datalink_val_to_name(pcap_datalink(p));
+    snprintf(err, errlen, "%s: link type %s (%d) is not supported", path,
+             name ? name : "unknown", pcap_datalink(p));
     *status = CAPTURE_UNSUPPORTED_LINK;
     pcap_close(p);
     return NULL;

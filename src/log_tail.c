@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "byte_count.h"
+#include "its_grow.h"
 
 #define READ_CHUNK 65536
 
@@ -58,16 +59,8 @@ static int keep_partial(log_tail_t *t, const char *p, size_t n) {
     return 0;
   }
   /* One byte spare: a line skipped in bulk is handed over with its '\n'. */
-  if (t->partial_len + n + 1 > t->partial_cap) {
-    size_t cap = t->partial_cap ? t->partial_cap : 256;
-    while (cap < t->partial_len + n + 1)
-      cap *= 2;
-    char *b = realloc(t->partial, cap);
-    if (b == NULL)
-      return -1;
-    t->partial = b;
-    t->partial_cap = cap;
-  }
+  if (its_grow(&t->partial, &t->partial_cap, t->partial_len + n + 1, 1, 256))
+    return -1;
   memcpy(t->partial + t->partial_len, p, n);
   t->partial_len += n;
   return 0;

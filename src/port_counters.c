@@ -55,10 +55,10 @@ static inline void count_ports(port_counters_t *c, uint8_t proto,
 }
 
 void port_counters_count(port_counters_t *c, int dlt, const uint8_t *pkt,
-                         size_t caplen, uint32_t now) {
+                         size_t caplen, size_t wirelen, uint32_t now) {
   decode_result_t r;
   c->frames++;
-  switch (packet_decode(dlt, pkt, caplen, &r)) {
+  switch (packet_decode(dlt, pkt, caplen, wirelen, &r)) {
   case DECODE_PORTS:
     if (r.first_fragment && c->frags)
       frag_table_put(c->frags, &r.frag, r.proto, r.sport, r.dport, now);

@@ -54,7 +54,7 @@ static inline void port_counters_mark_seen(port_counters_t *c, uint32_t idx) {
 
 /* Counts one frame. `now` (seconds) ages the fragment table. */
 void port_counters_count(port_counters_t *c, int dlt, const uint8_t *pkt,
-                         size_t caplen, uint32_t now);
+                         size_t caplen, size_t wirelen, uint32_t now);
 
 /* Copies the counters into `dst` (initialised with the same ports), for a
  * snapshot taken by the thread that counts. Only touched entries are copied. */

@@ -1,5 +1,7 @@
 #include "portspec.h"
 
+#include "its_defaults.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -15,6 +17,13 @@ void port_set_add_range(port_set_t *set, its_proto_t proto, unsigned first,
       set->count++;
     }
   }
+}
+
+void port_set_add_defaults(port_set_t *set) {
+  port_set_add_range(set, ITS_PROTO_TCP, ITS_DEFAULT_PORT_FIRST,
+                     ITS_DEFAULT_PORT_LAST);
+  port_set_add_range(set, ITS_PROTO_UDP, ITS_DEFAULT_PORT_FIRST,
+                     ITS_DEFAULT_PORT_LAST);
 }
 
 /* Parses a whole decimal port; -1 if not one. */

@@ -24,6 +24,9 @@ static inline int port_set_has(const port_set_t *set, its_proto_t proto,
 }
 void port_set_add_range(port_set_t *set, its_proto_t proto, unsigned first,
                         unsigned last);
+/* iptraf's default: the well-known ports of both protocols
+ * (its_defaults.h). */
+void port_set_add_defaults(port_set_t *set);
 
 /* Adds one spec to `set`. Names are looked up in `svc` (may be NULL: then
  * names are an error). On error returns -1 and writes a sentence saying what

@@ -110,10 +110,146 @@ def v6_ext_headers_7_8_9():
     return DLT_EN10MB, frames
 
 
+def rules():
+    """The README's other rules, one frame each (link type Ethernet)."""
+    u = udp(40003, 53, b"\x00" * 12)
+    quoted = ipv4(17, u[:8], src=(10, 0, 0, 2), dst=(10, 0, 0, 1))
+    frames = [
+        # ICMP port unreachable quoting a UDP header: ICMP, not udp/53
+        eth(0x0800, ipv4(1, b"\x03\x03\x00\x00\x00\x00\x00\x00" + quoted)),
+        # ICMPv6 packet too big quoting a TCP header
+        eth(0x86DD, ipv6(58, b"\x02\x00\x00\x00\x00\x00\x05\x00" +
+                         ipv6(6, tcp(443, 40004)[:8], plen=1400))),
+        # a later fragment before its first: unattributed; then the first
+        eth(0x0800, ipv4(17, b"L" * 40, ident=77, frag=185)),
+        eth(0x0800, ipv4(17, udp(40005, 123, b"F" * 40), ident=77, frag=0x2000)),
+        # 4 VLAN tags (0x9100 outermost) are walked; 5 are malformed
+        eth(0x0800, ipv4(6, tcp(40006, 22)),
+            tags=[(0x9100, 10), (0x88A8, 11), (0x8100, 12), (0x8100, 13)]),
+        eth(0x0800, ipv4(6, tcp(40007, 22)),
+            tags=[(0x88A8, 10), (0x8100, 11), (0x8100, 12), (0x8100, 13), (0x8100, 14)]),
+        # tunnels: the outer header counts (IP-in-IP: not TCP/UDP; VXLAN: udp/4789)
+        eth(0x0800, ipv4(4, ipv4(6, tcp(40008, 80)))),
+        eth(0x0800, ipv4(17, udp(40009, 4789, b"\x08\x00\x00\x00\x00\x00\x01\x00" +
+                                 eth(0x0800, ipv4(6, tcp(40010, 80)))))),
+        # an IPv4 total length beyond the frame (captured whole): malformed
+        eth(0x0800, ipv4(6, tcp(40011, 25), total=400)),
+    ]
+    return DLT_EN10MB, frames
+
+
+def gso():
+    """Frames of more than 64 KiB captured with a 128-byte snapshot length
+    (written by gso_pcap: each record's original length is the wire's)."""
+    big = 150000
+    v4 = eth(0x0800, ipv4(6, tcp(40012, 443), total=0))
+    hbh = bytes([6, 0, 0xC2, 4]) + struct.pack(">I", big - 40 - 14)
+    jumbo = eth(0x86DD, ipv6(0, hbh + tcp(40013, 443), plen=0))
+    return DLT_EN10MB, [v4, jumbo], {0: big, 1: big}
+
+
+def gso_ipv6_no_hop_by_hop():
+    """IPv6 BIG TCP as recent kernels hand it to a capture: payload length
+    0 and no hop-by-hop header (tshark reads no TCP header in it)."""
+    bare = eth(0x86DD, ipv6(6, tcp(40014, 443), plen=0))
+    return DLT_EN10MB, [bare], {0: 150000}
+
+
+CAPTURES_WIRE = {"gso-big-tcp": gso, "gso-ipv6-no-hop-by-hop": gso_ipv6_no_hop_by_hop}
+
+
+# --- link types ---------------------------------------------------------------
+
+def inner_packets():
+    """(ethertype, IP packet) of every link-type capture: IPv4 TCP to port
+    80, IPv6 UDP to port 53, an IPv4 ICMP echo; plus ARP (not IP)."""
+    return [
+        (0x0800, ipv4(6, tcp(40001, 80, b"GET / HTTP/1.0\r\n\r\n"))),
+        (0x86DD, ipv6(17, udp(40002, 514, b"<13>hello from a crafted capture"))),
+        (0x0800, ipv4(1, b"\x08\x00\x00\x00\x00\x01\x00\x01" + b"p" * 16)),
+        (0x0806, bytes(28)),
+    ]
+
+
+def snap(ethertype):
+    return b"\xaa\xaa\x03\x00\x00\x00" + struct.pack(">H", ethertype)
+
+
+def wlan_data(payload, qos=False):
+    """An 802.11 data frame from a station to its AP (to-DS)."""
+    fc = bytes([0x88 if qos else 0x08, 0x01])
+    h = fc + b"\x00\x00" + bytes(range(1, 7)) + bytes(range(7, 13)) + bytes(range(13, 19)) + b"\x10\x00"
+    if qos:
+        h += b"\x00\x00"
+    return h + payload
+
+
+def radiotap(frame):
+    # version 0, length 12, present: flags + rate; flags 0, rate 2 (+pad)
+    return struct.pack("<BBHI", 0, 0, 12, 0x00000006) + b"\x00\x02\x00\x00" + frame
+
+
+def prism(frame):
+    return struct.pack("<II", 0x41, 144) + bytes(136) + frame
+
+
+def avs(frame):
+    return struct.pack(">II", 0x80211001, 64) + bytes(56) + frame
+
+
+def nflog(family, pkt):
+    def tlv(t, v):
+        n = 4 + len(v)
+        return struct.pack("<HH", n, t) + v + b"\x00" * ((4 - n % 4) % 4)
+    return bytes([family, 0]) + struct.pack(">H", 1) + tlv(1, struct.pack(">HBB", 0x0800, 3, 0)) + \
+        tlv(10, b"prefix\x00") + tlv(9, pkt)
+
+
+PPP_PROTO = {0x0800: 0x0021, 0x86DD: 0x0057, 0x0806: 0x8021}
+
+
+def link_capture(linktype, wrap, kinds=(0x0800, 0x86DD, 0x0806)):
+    frames = [wrap(t, p) for t, p in inner_packets() if t in kinds]
+    return lambda: (linktype, [f for f in frames if f is not None])
+
+
+def frelay_wrap(t, p):
+    if t == 0x0800:
+        return b"\x18\x41\x03\xcc" + p
+    if t == 0x86DD:
+        return b"\x18\x41\x03\x8e" + p
+    return b"\x18\x41\x03\x00\x80\x00\x00\x00" + struct.pack(">H", t) + p  # SNAP
+
+
+LINK_CAPTURES = {
+    "link-ppp": link_capture(9, lambda t, p: b"\xff\x03" + struct.pack(">H", PPP_PROTO[t]) + p),
+    "link-ppp-serial": link_capture(50, lambda t, p: b"\xff\x03" + struct.pack(">H", PPP_PROTO[t]) + p),
+    "link-ppp-serial-cisco": link_capture(50, lambda t, p: b"\x0f\x00" + struct.pack(">H", t) + p),
+    "link-c-hdlc": link_capture(104, lambda t, p: b"\x0f\x00" + struct.pack(">H", t) + p),
+    "link-frelay": link_capture(107, frelay_wrap),
+    "link-ieee802-11": link_capture(105, lambda t, p: wlan_data(snap(t) + p)),
+    "link-radiotap": link_capture(127, lambda t, p: radiotap(wlan_data(snap(t) + p, qos=True))),
+    "link-prism": link_capture(119, lambda t, p: prism(wlan_data(snap(t) + p))),
+    "link-avs": link_capture(163, lambda t, p: avs(wlan_data(snap(t) + p))),
+    "link-ipv4": link_capture(228, lambda t, p: p, kinds=(0x0800,)),
+    "link-ipv6": link_capture(229, lambda t, p: p, kinds=(0x86DD,)),
+    "link-nflog": link_capture(239, lambda t, p: nflog(2 if t == 0x0800 else 10, p),
+                               kinds=(0x0800, 0x86DD)),
+    "link-slip": link_capture(8, lambda t, p: b"\x00" + b"\x40" + bytes(14) + p,
+                              kinds=(0x0800, 0x86DD)),
+    "link-pppoe": link_capture(51, lambda t, p: b"\x11\x00\x00\x01" + struct.pack(">H", len(p) + 2)
+                               + struct.pack(">H", PPP_PROTO[t]) + p),
+}
+
+
 CAPTURES = {
+    "rules-icmp-vlan-tunnel-frag": rules,
     "v6-frag-other-protocols": v6_frag_other_protocols,
     "v6-ext-headers-7-8-9": v6_ext_headers_7_8_9,
 }
+
+
+CAPTURES.update(LINK_CAPTURES)
 
 
 def write_all(outdir):
@@ -123,6 +259,11 @@ def write_all(outdir):
         linktype, frames = fn()
         path = os.path.join(outdir, name + ".pcap")
         write_pcap(path, linktype, frames)
+        paths[name] = path
+    for name, fn in CAPTURES_WIRE.items():
+        linktype, frames, wire = fn()
+        path = os.path.join(outdir, name + ".pcap")
+        write_pcap(path, linktype, frames, snaplen=128, wire=wire)
         paths[name] = path
     return paths
 

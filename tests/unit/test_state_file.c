@@ -23,7 +23,7 @@ static void on_log(void *ud, its_severity_t sev, const char *msg) {
   (void)ud;
   size_t len = strlen(messages);
   snprintf(messages + len, sizeof(messages) - len, "%d %s\n", sev, msg);
-  if (max_severity_seen == 0 || sev < max_severity_seen)
+  if (max_severity_seen == 0 || (int)sev < max_severity_seen)
     max_severity_seen = sev;
 }
 

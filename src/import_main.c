@@ -23,7 +23,7 @@
 #include <rrd_client.h>
 
 #include "collectd_conf.h"
-#include "import_apply.h"
+#include "log_series.h"
 #include "its_message.h"
 #include "import_log.h"
 #include "import_oldrrd.h"
@@ -101,11 +101,14 @@ typedef struct {
   int dry_run; /* print the values instead of writing them */
   rrd_layout_t layout;
   const port_set_t *ports; /* NULL: all */
+  const services_t *services;
   /* state */
   imp_series_t **by_port; /* [2 * 65536] */
   imp_series_t *all;
-  series_table_t *full, *live;
-  import_names_t *names;
+  /* The <Log> source's block step: the whole history, and the live log
+   * alone (the plugin's view). */
+  log_series_t full, live;
+  time_t block_time;
   int in_live;
   const char *file;
   time_t newest;
@@ -204,9 +207,10 @@ fail:
 
 /* The live log through a fresh table: the plugin's totals for the block
  * just written. */
-static void on_view_total(void *ud, series_t *s, time_t t,
+static void on_view_total(void *ud, series_t *s,
                           const uint64_t total[SERIES_NCOUNTERS]) {
   importer_t *im = ud;
+  time_t t = im->block_time;
   if (!selected(im, s))
     return;
   imp_series_t *x = find_series(im, s);
@@ -218,9 +222,10 @@ static void on_view_total(void *ud, series_t *s, time_t t,
 }
 
 /* The values written: the whole history's continuous totals. */
-static void on_total_write(void *ud, series_t *s, time_t t,
+static void on_total_write(void *ud, series_t *s,
                            const uint64_t total[SERIES_NCOUNTERS]) {
   importer_t *im = ud;
+  time_t t = im->block_time;
   if (!selected(im, s))
     return;
   imp_series_t *x = find_series(im, s);
@@ -243,12 +248,18 @@ static void on_block(void *ud, const log_block_t *b) {
   importer_t *im = ud;
   if (im->stop)
     return;
-  if (import_apply_block(im->full, im->names, b, im->file, on_total_write, im,
-                         on_message, NULL) < 0)
+  im->block_time = b->generated;
+  im->full.path = im->live.path = im->file;
+  if (log_series_apply(&im->full, b, on_total_write, im) < 0)
     im->stop = 1;
-  if (im->in_live && import_apply_block(im->live, im->names, b, im->file,
-                                        on_view_total, im, NULL, NULL) < 0)
-    im->stop = 1;
+  while (log_series_take_touched(&im->full))
+    ; /* the values went out with the block */
+  if (im->in_live) {
+    if (log_series_apply(&im->live, b, on_view_total, im) < 0)
+      im->stop = 1;
+    while (log_series_take_touched(&im->live))
+      ;
+  }
   im->blocks++;
   if (b->generated > im->newest)
     im->newest = b->generated;
@@ -309,17 +320,12 @@ static void on_progress(void *ud, uint64_t bytes) {
   progress_shown = 1;
 }
 
-static void importer_free_tables(importer_t *im) {
-  series_table_free(im->full);
-  series_table_free(im->live);
-  im->full = im->live = NULL;
-}
-
 /* The logs, oldest first. Returns 0, or -1 (said). */
 static int run_logs(importer_t *im, char **logs, int nlogs) {
-  im->full = series_table_new();
-  im->live = series_table_new();
-  if (im->full == NULL || im->live == NULL) {
+  if (log_series_init(&im->full, logs[0], im->services, im->ports != NULL,
+                      on_message, NULL) != 0 ||
+      log_series_init(&im->live, logs[nlogs - 1], im->services,
+                      im->ports != NULL, NULL, NULL) != 0) {
     say(3, "out of memory");
     return -1;
   }
@@ -343,7 +349,8 @@ static int run_logs(importer_t *im, char **logs, int nlogs) {
     im->bytes_before += import_log_size(logs[i]);
   }
   block_assembler_destroy(&blocks);
-  importer_free_tables(im);
+  log_series_destroy(&im->full);
+  log_series_destroy(&im->live);
   return rc;
 }
 
@@ -770,8 +777,8 @@ int main(int argc, char **argv) {
     instance = inst_owned = default_instance(live_abs);
   im.instance = instance;
   im.by_port = calloc(2 * 65536, sizeof(*im.by_port));
-  im.names = import_names_new(svc);
-  if (im.by_port == NULL || im.names == NULL) {
+  im.services = svc;
+  if (im.by_port == NULL) {
     say(3, "out of memory");
     return 1;
   }
@@ -860,7 +867,6 @@ int main(int argc, char **argv) {
     x = n;
   }
   free(im.by_port);
-  import_names_free(im.names);
   free(inst_owned);
   free(host_owned);
   free(live_abs);

@@ -159,7 +159,7 @@ class PackagedCollectd(Collectd):
     Debian's BaseDir (where the plugin's state file goes by default); the
     written data stay in `workdir`."""
 
-    def __init__(self, workdir, plugin_block, netns=None):
+    def __init__(self, workdir, plugin_block, netns=None, conf_d="/etc/collectd/collectd.conf.d"):
         self.dir = workdir
         self.netns = netns
         self.wrapper = []
@@ -194,13 +194,12 @@ LoadPlugin rrdtool
   DataDir "%(rrd)s"
   CacheTimeout 0
 </Plugin>
-<Include "/etc/collectd/collectd.conf.d">
+<Include "%(conf_d)s">
   Filter "*.conf"
 </Include>
-LoadPlugin iptraf_services
 %(block)s
 """ % dict(host=HOST, dir=workdir, log=self.log_path, csv=self.csv_dir, rrd=self.rrd_dir,
-           block=plugin_block))
+           block=plugin_block, conf_d=conf_d))
 
 
 def move_aside_unowned(paths, backup):
@@ -270,7 +269,7 @@ def test_install_run_remove_purge(built, tmp_path):
         pcap = os.path.join(DATA, "synth_sample.pcap")
         expected = as_tuples(ground_truth("synth_sample", 1023))  # the default ports
         ns = Netns().__enter__()
-        cd = PackagedCollectd(work, '<Plugin iptraf_services>\n <Log "%s">\n  Instance "pkglog"\n </Log>\n'
+        cd = PackagedCollectd(work, 'LoadPlugin iptraf_services\n<Plugin iptraf_services>\n <Log "%s">\n  Instance "pkglog"\n </Log>\n'
                               ' <Capture "pkgreplay">\n  File "%s"\n </Capture>\n'
                               ' <Capture "lo">\n  Method "ebpf"\n </Capture>\n</Plugin>\n' % (log, pcap),
                               netns=ns.name)
@@ -296,6 +295,31 @@ def test_install_run_remove_purge(built, tmp_path):
         cd = None
         with open(STATE_FILE) as f:
             assert "pkglog\t%s\t1795970946" % log in f.read()
+
+        # The conffile enabled the way its comments say (uncomment LoadPlugin
+        # and the blocks: one '#' off every line): Debian's collectd starts
+        # with it and the plugin says what it waits for (no such log, no eth0
+        # in the namespace).
+        ns.__exit__(None, None, None)
+        ns = Netns().__enter__()
+        enabled_d = str(tmp_path / "enabled.conf.d")
+        os.makedirs(enabled_d)
+        with open(CONFFILE) as f:
+            text = f.read()
+        head, sep, body = text.partition("#LoadPlugin iptraf_services\n")
+        assert sep, text
+        body = "".join(l[1:] if l.startswith("#") else l for l in (sep + body).splitlines(True))
+        with open(os.path.join(enabled_d, "iptraf_services.conf"), "w") as out:
+            out.write(head + body)
+        cd = PackagedCollectd(str(tmp_path / "enabled"), "", netns=ns.name, conf_d=enabled_d)
+        cd.start()
+        cd.wait_log("/var/log/iptraf-ng/tcp_udp_services-eth0.log does not exist (yet)")
+        cd.wait_log("capture on eth0: the interface does not exist (yet)")
+        assert "configuration error" not in cd.log(), cd.log()
+        assert cd.stop() == 0
+        out = cd.proc.stdout.read().decode(errors="replace")
+        cd = None
+        assert "error" not in (out + cd_log_text(tmp_path / "enabled")).lower(), out
 
         # remove keeps the conffile (dpkg state "rc"), purge takes it.
         r = run(APT + ["remove", PACKAGE], env=APT_ENV)
@@ -331,6 +355,11 @@ def test_install_run_remove_purge(built, tmp_path):
         for original, kept in saved:
             os.makedirs(os.path.dirname(original), exist_ok=True)
             shutil.move(kept, original)
+
+
+def cd_log_text(workdir):
+    with open(os.path.join(str(workdir), "collectd.log"), errors="replace") as f:
+        return f.read()
 
 
 def wait_values_rrd(path, t, timeout=10):

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Writes the seed corpus of the fuzz_packet_links harness
+"""Writes the crafted captures' Ethernet frames into fuzz/seeds/packet_en10mb/
+and the seed corpus of the fuzz_packet_links harness
 (fuzz/seeds/packet_links/) from the crafted link-type captures of
 tests/integration/crafted.py: per capture, one seed per frame, one with all
 its frames, and one with every frame cut in half (headers cut off).
@@ -31,7 +32,23 @@ def seed(frames):
     return b"".join(struct.pack(">HB", len(f), 1) + f for f in frames)
 
 
+def ethernet_seeds():
+    """The crafted Ethernet captures' frames into fuzz/seeds/packet_en10mb/
+    (which fuzz_ebpf_diff shares): one seed per capture, its frames in
+    order, each cut to 200 bytes as the other seeds are."""
+    out = os.path.join(FUZZ, "seeds", "packet_en10mb")
+    for name, fn in sorted(crafted.CAPTURES.items()):
+        linktype, frames = fn()
+        if linktype != crafted.DLT_EN10MB:
+            continue
+        s = seed([f[:200] for f in frames])
+        with open(os.path.join(out, "crafted-%s-%s" % (name, hashlib.sha1(s).hexdigest()[:10])),
+                  "wb") as f:
+            f.write(s)
+
+
 def main():
+    ethernet_seeds()
     out = os.path.join(FUZZ, "seeds", "packet_links")
     os.makedirs(out, exist_ok=True)
     for index, caps in LINKS.items():

@@ -120,6 +120,12 @@ static uint32_t jumbo_length(span_t hbh, size_t hlen) {
   return 0;
 }
 
+static int is_ipv6_extension_header(uint8_t nh) {
+  return nh == WIRE_IPPROTO_HOPOPTS || nh == WIRE_IPPROTO_ROUTING ||
+         nh == WIRE_IPPROTO_DSTOPTS || nh == WIRE_IPPROTO_MOBILITY ||
+         nh == WIRE_IPPROTO_AH || nh == WIRE_IPPROTO_FRAGMENT;
+}
+
 static decode_kind_t decode_ipv6(span_t ip, size_t wire, decode_result_t *r) {
   if (!span_has(ip, 0, WIRE_IPV6_HEADER_LEN))
     return malformed(r, "IPv6 header cut off");
@@ -159,8 +165,8 @@ static decode_kind_t decode_ipv6(span_t ip, size_t wire, decode_result_t *r) {
         r->first_fragment = 1;
       return ports_at(span_from(ip, off), nh, r);
     }
-    if (i == WIRE_MAX_IPV6_EXT_HEADERS)
-      break;
+    if (i == WIRE_MAX_IPV6_EXT_HEADERS && is_ipv6_extension_header(nh))
+      break; /* a ninth: too many (another upper header is just that) */
     switch (nh) {
     case WIRE_IPPROTO_HOPOPTS:
     case WIRE_IPPROTO_ROUTING:

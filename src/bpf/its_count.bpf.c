@@ -424,8 +424,14 @@ int its_count(struct __sk_buff *skb) {
     type = rd16(buf.eth + WIRE_ETH_TYPE_OFFSET);
     off = WIRE_ETH_HEADER_LEN;
   } else {
-    if (len < 1)
+    if (len < 1) {
+      /* An empty packet: libpcap's filter passes "ip6" and "vlan" on the
+       * cooked header's type alone, and the decoder finds it cut off. */
+      __u16 t = bpf_ntohs(skb->protocol);
+      if (mode == MODE_COOKED && (t == WIRE_ETHERTYPE_IPV6 || is_vlan(t)))
+        return malformed(caplen);
       return 0;
+    }
     if (len >= 48) {
       if (bpf_skb_load_bytes(skb, 0, &buf.ip, 48) < 0)
         return 0;

@@ -393,6 +393,12 @@ static void test_ipv6_eight_extension_headers(void) {
     decode_result_t r = decode(ITS_DLT_EN10MB, b, n);
     if (count <= 8) {
       CHECK(r.kind == DECODE_PORTS && r.dport == 53);
+      /* ... and after 8, another upper layer is just not TCP/UDP
+       * (fuzz_ebpf_diff found the C side calling it malformed) */
+      b[n - 8 - 8] = 58;
+      decode_result_t o = decode(ITS_DLT_EN10MB, b, n);
+      CHECK(o.kind == DECODE_NOT_TCP_UDP);
+      b[n - 8 - 8] = 17;
       CHECK_U64(r.ip_bytes, 40 + 8 * count + 8);
     } else {
       CHECK(r.kind == DECODE_MALFORMED);

@@ -112,7 +112,7 @@ typedef struct {
   int in_live;
   const char *file;
   time_t newest;
-  uint64_t blocks, values;
+  uint64_t blocks, values, held_back;
   int stop; /* a file conflict or write error: nothing more is written */
   /* progress */
   uint64_t bytes_before, bytes_total;
@@ -237,11 +237,16 @@ static void on_total_write(void *ud, series_t *s,
   int64_t v[SERIES_NCOUNTERS];
   for (int k = 0; k < SERIES_NCOUNTERS; k++)
     v[k] = (int64_t)total[k];
-  if (t > x->written_time) {
-    write_value(im, x, t, v);
-    x->written_time = t;
-    memcpy(x->written, v, sizeof(v));
+  if (t <= x->written_time) {
+    /* Not after the previous value (two blocks in one second, the clock
+     * stepped back, or logs given out of order): held back like the
+     * plugin does, its counts go out with the next newer block. */
+    im->held_back++;
+    return;
   }
+  write_value(im, x, t, v);
+  x->written_time = t;
+  memcpy(x->written, v, sizeof(v));
 }
 
 static void on_block(void *ud, const log_block_t *b) {
@@ -807,7 +812,6 @@ int main(int argc, char **argv) {
 
   /* Put the files in place, or none of the new ones. */
   size_t files = 0;
-  uint64_t held = 0;
   for (imp_series_t *x = im.all; x; x = x->next) {
     rrd_out_t *outs[2] = {x->octets, x->packets};
     for (int k = 0; k < 2; k++) {
@@ -820,10 +824,8 @@ int main(int argc, char **argv) {
       }
       if (rc != 0)
         rrd_out_abort(outs[k]);
-      else {
+      else
         files++;
-        held += rrd_out_held_back(outs[k]);
-      }
     }
   }
   clear_progress();
@@ -844,11 +846,11 @@ int main(int argc, char **argv) {
            PROG, (unsigned long long)im.blocks, (unsigned long long)im.values,
            files, im.datadir, im.host, PLUGIN, im.instance, when,
            seconds_since(&im.started));
-    if (held)
+    if (im.held_back)
       printf("%s: %llu values were held back because their block's time is "
              "not after the previous one's; their counts go out with the "
              "next block\n",
-             PROG, (unsigned long long)held);
+             PROG, (unsigned long long)im.held_back);
     const char *sf = state           ? state
                      : cc.state_file ? cc.state_file
                                      : DEFAULT_STATE;

@@ -140,7 +140,10 @@ int import_log_read(const import_log_read_t *r, import_log_stats_t *st) {
     while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
       if (skipping)
         skipping = 0;
-      else
+      else if ((size_t)(nl - p) > IMPORT_LOG_MAX_LINE) {
+        st->lines++;
+        bad_line(&rd, line_no, "line longer than 65536 bytes");
+      } else
         line(&rd, p, (size_t)(nl - p), line_no);
       line_no++;
       p = nl + 1;

@@ -469,3 +469,116 @@ def test_a_full_disk_is_named_and_leaves_nothing(tmp_path):
         assert left == [], left
     finally:
         subprocess.run(["umount", str(small)])
+
+
+# --- every bad argument and configuration is named ----------------------
+
+@pytest.mark.parametrize("argv, code, expect", [
+    ([], 2, "give the logs to import, or --from-rrd"),
+    (["--from-rrd", "x.rrd", "a.log"], 2, "one of the two"),
+    (["--bogus", "a.log"], 2, "unrecognized option"),
+    (["--instance", "a/b", "a.log"], 2, "--instance a/b: must be non-empty and contain no '/'"),
+    (["--instance", "", "a.log"], 2, "must be non-empty"),
+    (["--port", "tcp/70000", "a.log"], 2, "--port"),
+    (["--step", "0", "a.log"], 2, "--step 0: a whole number from 1"),
+    (["--step", "x", "a.log"], 2, "--step x"),
+    (["--heartbeat", "-5", "a.log"], 2, "--heartbeat -5"),
+    (["--rra-rows", "0", "a.log"], 2, "--rra-rows 0"),
+    (["--rra-timespan", "abc", "a.log"], 2, "--rra-timespan abc"),
+    (["--xff", "1", "a.log"], 2, "--xff 1: a number from 0 to 1"),
+    (["--xff", "zz", "a.log"], 2, "--xff zz"),
+    (["--collectd-config", "/nonexistent.conf", "a.log"], 2, "/nonexistent.conf: cannot open"),
+    (["--daemon", "unix:/nonexistent/sock", "a.log"], 1, "cannot connect to rrdcached"),
+    (["--from-rrd", "/nonexistent.rrd"], 1, "/nonexistent.rrd: cannot read"),
+    (["--help"], 0, "Usage: iptraf-services-import"),
+    (["-V"], 0, "iptraf-services-import 0."),
+])
+def test_bad_arguments_are_named(tmp_path, argv, code, expect):
+    p = run(*argv, cwd=str(tmp_path))
+    assert p.returncode == code, (p.returncode, p.stdout, p.stderr)
+    assert expect in p.stdout + p.stderr, p.stdout + p.stderr
+
+
+@pytest.mark.parametrize("text, expect", [
+    ('<Plugin rrdtool>\n  StepSize 60\n', "line 1: this block is not closed"),
+    ('</Plugin>\n', "line 1: a closing tag without a block"),
+    ('Hostname "unclosed\n', "line 1: a string is not closed"),
+    ('<Plugin rrdtool\n', "line 1: a block tag without '>'"),
+    ('<Plugin rrdtool>\n  RRARows 0\n</Plugin>\n', "line 2: RRARows must be greater than 0"),
+    ('<Plugin rrdtool>\n  XFF 1.5\n</Plugin>\n', "line 2: XFF must be in the range 0 to 1"),
+    ('<Plugin rrdtool>\n  DataDir "a" "b"\n</Plugin>\n', "line 2: DataDir takes one value"),
+    ('Include "/nonexistent/x.conf"\n', "/nonexistent/x.conf: cannot open"),
+    ('<Plugin iptraf_services>\n <Log "%(log)s">\n  Port "tcp/99999"\n </Log>\n</Plugin>\n',
+     "line 3: Port"),
+    ('<Plugin rrdtool>\n</Plugin>\n', "the RRD step is unknown"),
+])
+def test_bad_collectd_configuration_is_named(tmp_path, text, expect):
+    log = str(tmp_path / "tcp_udp_services-eth0.log")
+    gen.write(log, 1790000000, 3, 300, 1)
+    conf = tmp_path / "collectd.conf"
+    conf.write_text(text % {"log": log})
+    p = run("--collectd-config", str(conf), "--datadir", str(tmp_path / "rrd"), log)
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    assert expect in p.stderr, p.stderr
+    if "line" in expect:
+        assert str(conf) in p.stderr
+    assert not os.path.exists(tmp_path / "rrd")
+
+
+def test_collectd_configuration_as_debian_lays_it_out(tmp_path):
+    """Debian's shape: BaseDir, a relative Include of a glob, DataDir left
+    out (files under BaseDir), the plugin's relative StateFile, the <Log>
+    block's Instance and Port, a line continued with a backslash; the state
+    file merged with another source's entry."""
+    base = tmp_path / "base"
+    base.mkdir()
+    log = str(tmp_path / "tcp_udp_services-eth0.log")
+    gen.write(log, 1790000000, 10, 300, 4)
+    d = tmp_path / "etc"
+    (d / "conf.d").mkdir(parents=True)
+    (d / "collectd.conf").write_text(
+        'Hostname "deb"\nFQDNLookup false\nBaseDir "%s"\nLoadPlugin rrdtool\n'
+        'Include "conf.d/*.conf"\n' % base)
+    (d / "conf.d" / "rrd.conf").write_text('<Plugin rrdtool>\n  StepSize 300\n  RRARows 730\n'
+                                           '  RRATimespan 172800 \\\n    1339200\n</Plugin>\n')
+    (d / "conf.d" / "its.conf").write_text(
+        '# the plugin\n<Plugin iptraf_services>\n  StateFile "its.state"\n'
+        '  <Log "/other.log">\n    Instance "other"\n  </Log>\n'
+        '  <Log "%s">\n    Instance "edge"\n    Port "tcp/22" "udp/53"\n  </Log>\n</Plugin>\n' % log)
+    (base / "its.state").write_text("other\t/other.log\t1700000000\n")
+    p = run("--collectd-config", str(d / "collectd.conf"), log, check=0)
+    rrd_dir = base / "deb" / "iptraf_services-edge"
+    assert sorted(os.listdir(str(rrd_dir))) == ["if_octets-tcp-22.rrd", "if_octets-udp-53.rrd",
+                                                "if_packets-tcp-22.rrd", "if_packets-udp-53.rrd"]
+    info = rrd_info(str(rrd_dir / "if_octets-tcp-22.rrd"))
+    assert [info["rra[%d].rows" % i] for i in (0, 3)] == [730, 744]
+    state = (base / "its.state").read_text()
+    assert "other\t/other.log\t1700000000\n" in state
+    assert "edge\t%s\t%d\n" % (log, 1790000000 + 9 * 300) in state, state
+
+
+def test_log_faults_are_named_and_the_rest_imported(tmp_path):
+    """A rotated file that ends inside a block (iptraf died), a counter line
+    outside a block, NUL bytes, an over-long line: each named, the rest
+    imported; a directory given as a log is refused."""
+    live = str(tmp_path / "tcp_udp_services-eth0.log")
+    gen.write(live + ".1", 1790000000, 5, 300, 2)
+    with open(live + ".1") as f:
+        text = f.read()
+    text = text[: text.rindex("Running time")]  # the last block cut off
+    with open(live + ".1", "w") as f:
+        f.write("TCP/22: 1 packets, 1 bytes total; 1 packets, 1 bytes incoming; "
+                "0 packets, 0 bytes outgoing\n")
+        f.write(text)
+        f.write("TCP/80: \0\0 bad\n" + "x" * 70000 + "\n")
+    gen.write(live, 1790000000 + 3000, 5, 300, 2)
+    p = run("--dry-run", "--host", HOST, live + ".1", live, check=0)
+    assert "%s line 1: counter line outside a block" % (live + ".1") in p.stderr, p.stderr
+    assert "the block generated here is unfinished" in p.stderr
+    assert "NUL bytes in the line" in p.stderr
+    assert "line longer than 65536 bytes" in p.stderr
+    lines = [l for l in p.stdout.splitlines()
+             if "if_octets-tcp-22 " in l and ".001 " not in l]  # no re-base line
+    assert len(lines) == 10, lines  # 5 blocks (the last one cut) + 5
+    p = run("--host", HOST, "--datadir", str(tmp_path / "rrd"), str(tmp_path))
+    assert p.returncode == 1 and "not a regular file" in p.stderr, p.stderr

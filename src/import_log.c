@@ -86,13 +86,21 @@ int import_log_read(const import_log_read_t *r, import_log_stats_t *st) {
   reader_t rd = {.r = r, .st = st};
   memset(st, 0, sizeof(*st));
   struct stat sb;
+  if (stat(r->path, &sb) != 0) {
+    its_message(r->log, r->log_ud, 3, "%s: cannot open: %s", r->path,
+                strerror(errno));
+    return -1;
+  }
+  if (!S_ISREG(sb.st_mode)) {
+    its_message(r->log, r->log_ud, 3, "%s: cannot open: not a regular file",
+                r->path);
+    return -1;
+  }
   /* gzopen reads a plain file as it is. */
   gzFile f = gzopen(r->path, "rb");
-  if (f == NULL || stat(r->path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+  if (f == NULL) {
     its_message(r->log, r->log_ud, 3, "%s: cannot open: %s", r->path,
-                f == NULL || errno ? strerror(errno) : "not a regular file");
-    if (f)
-      gzclose(f);
+                errno ? strerror(errno) : "out of memory");
     return -1;
   }
   gzbuffer(f, 256 * 1024);

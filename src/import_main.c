@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -790,12 +791,18 @@ int main(int argc, char **argv) {
     return 1;
   }
   for (int i = 0; i < nlogs; i++) {
+    struct stat sb;
     FILE *f = fopen(logs[i], "rb");
     if (f == NULL) {
       say(3, "%s: cannot open: %s", logs[i], strerror(errno));
       rc = 1;
-    } else
+    } else {
+      if (fstat(fileno(f), &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        say(3, "%s: cannot open: not a regular file", logs[i]);
+        rc = 1;
+      }
       fclose(f);
+    }
     im.bytes_total += import_log_size(logs[i]);
   }
   if (rc != 0) {

@@ -524,6 +524,8 @@ static void usage(FILE *f) {
       "names it\n"
       "                         (default: the last LOG, made absolute)\n"
       "  --from-rrd OLD.rrd     convert the old recipe's tcp_services.rrd\n"
+      "  --dry-run              print \"TIME IDENTIFIER RX TX\" for every "
+      "value; write nothing\n"
       "  -h, --help             this text;  -V, --version  the version\n"
       "Stop collectd while importing. See " PROG "(1).\n");
 }

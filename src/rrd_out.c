@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <rrd.h>
@@ -126,6 +127,26 @@ static const char *rrd_error(void) {
   return e && *e ? e : "librrd gave no reason";
 }
 
+/* librrd 1.7 says nothing when rrd_create runs out of space: say how much
+ * the file system has left. */
+static void create_failed(const char *path, char *err, size_t errlen) {
+  const char *e = rrd_get_error();
+  if (e && *e) {
+    snprintf(err, errlen, "cannot create %s: %s", path, e);
+    return;
+  }
+  char *copy = strdup(path);
+  struct statvfs vfs;
+  if (copy && statvfs(dirname(copy), &vfs) == 0)
+    snprintf(err, errlen,
+             "cannot create %s (librrd gave no reason; the file system has "
+             "%llu bytes free: full?)",
+             path, (unsigned long long)vfs.f_bavail * vfs.f_frsize);
+  else
+    snprintf(err, errlen, "cannot create %s (librrd gave no reason)", path);
+  free(copy);
+}
+
 static void when(time_t t, char *out, size_t len) {
   struct tm tm;
   if (localtime_r(&t, &tm) == NULL ||
@@ -225,8 +246,7 @@ static rrd_out_status_t open_file(rrd_out_t *o, time_t first, char *err,
           ? rrdc_create(o->path, o->layout->step, first - 1, 1, n + 2, argv)
           : rrd_create_r(o->tmp, o->layout->step, first - 1, n + 2, argv);
   if (rc != 0) {
-    snprintf(err, errlen, "cannot create %s: %s", o->daemon ? o->path : o->tmp,
-             rrd_error());
+    create_failed(o->daemon ? o->path : o->tmp, err, errlen);
     return RRD_OUT_ERROR;
   }
   return RRD_OUT_OK;

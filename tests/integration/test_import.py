@@ -447,3 +447,25 @@ def test_from_rrd_keeps_the_recipes_history(tmp_path):
     # A second conversion would replace them: refused.
     p = run("--from-rrd", old, "--datadir", str(dd), "--host", HOST, check=1)
     assert "already exists" in p.stderr
+
+
+def test_a_full_disk_is_named_and_leaves_nothing(tmp_path):
+    """A file system that fills up while the files are written: the error
+    names the file, exit status 1, no RRD and no temporary file left."""
+    small = tmp_path / "small"
+    small.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(small)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.skip("cannot mount a tmpfs (needs root): " + r.stderr.strip())
+    try:
+        log = str(tmp_path / "tcp_udp_services-eth0.log")
+        gen.write(log, 1790000000, 50, 300, 5)  # 10 files of 145 KB
+        p = run("--datadir", str(small / "rrd"), "--host", HOST, "--no-state-file", log)
+        assert p.returncode == 1, (p.stdout, p.stderr)
+        assert str(small / "rrd") in p.stderr and "bytes free: full?" in p.stderr, p.stderr
+        assert "no RRD file was changed" in p.stderr, p.stderr
+        left = [f for _, _, files in os.walk(str(small)) for f in files]
+        assert left == [], left
+    finally:
+        subprocess.run(["umount", str(small)])

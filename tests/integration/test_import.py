@@ -582,3 +582,77 @@ def test_log_faults_are_named_and_the_rest_imported(tmp_path):
     assert len(lines) == 10, lines  # 5 blocks (the last one cut) + 5
     p = run("--host", HOST, "--datadir", str(tmp_path / "rrd"), str(tmp_path))
     assert p.returncode == 1 and "not a regular file" in p.stderr, p.stderr
+
+
+@pytest.mark.parametrize("case", ["corrupt-gz", "cut-start-line", "partial-last-line"])
+def test_more_log_faults(tmp_path, case):
+    live = str(tmp_path / "tcp_udp_services-eth0.log")
+    gen.write(live, 1790000000, 4, 300, 1)
+    env = None
+    if case == "corrupt-gz":
+        with open(live, "rb") as f:
+            data = bytearray(gzip.compress(f.read() * 50))
+        data[len(data) // 2: len(data) // 2 + 64] = b"\xff" * 64
+        with open(live + ".1.gz", "wb") as f:
+            f.write(bytes(data))
+        p = run("--dry-run", live + ".1.gz", live)
+        assert p.returncode == 1 and "tcp_udp_services-eth0.log.1.gz: read error after line" in p.stderr, p.stderr
+        return
+    if case == "cut-start-line":
+        with open(live, "a") as f:
+            f.write("TCP/22: 5 pack" + gen.ctime(1790009000) +
+                    "; ******** TCP/UDP service monitor started ********\n")
+        p = run("--dry-run", "--host", HOST, live)
+        assert "a line cut off by an iptraf crash precedes this start line" in p.stderr, p.stderr
+    else:
+        # A rotated file ending without a newline: its last line is read;
+        # the live log's half-written last line is left to the plugin.
+        with open(live, "a") as f:
+            f.write("TCP/22: 5 pack")
+        shutil.copy(live, live + ".1")
+        p = run("--dry-run", "--host", HOST, live + ".1", live)
+        assert "eth0.log.1 line 30: expected" in p.stderr, p.stderr
+        assert "eth0.log line 30" not in p.stderr, p.stderr
+    assert p.returncode == 0, p.stderr
+    assert len([l for l in p.stdout.splitlines() if "if_octets-tcp-22 " in l]) == 4
+
+
+@pytest.mark.parametrize("case", ["not-an-rrd", "no-recipe-ds", "daemon", "one-direction",
+                                  "existing-not-rrd"])
+def test_from_rrd_and_target_faults(tmp_path, case):
+    dd = tmp_path / "rrd"
+    old = str(tmp_path / "old.rrd")
+    if case == "not-an-rrd":
+        with open(old, "w") as f:
+            f.write("not an rrd\n")
+        p = run("--from-rrd", old, "--datadir", str(dd), "--host", HOST, check=1)
+        assert "old.rrd: not an RRD librrd can read" in p.stderr, p.stderr
+    elif case == "no-recipe-ds":
+        subprocess.run(["rrdtool", "create", old, "DS:load:GAUGE:600:U:U", "RRA:AVERAGE:0.5:1:10"],
+                       check=True)
+        p = run("--from-rrd", old, "--datadir", str(dd), "--host", HOST, check=1)
+        assert "no PORT_in / PORT_out data source" in p.stderr, p.stderr
+    elif case == "daemon":
+        p = run("--from-rrd", old, "--daemon", "unix:/nonexistent", "--datadir", str(dd))
+        assert p.returncode == 1 and "rrdcached" in p.stderr, p.stderr
+    elif case == "one-direction":
+        subprocess.run(["rrdtool", "create", old, "-b", "1790000100", "DS:25_in:COUNTER:600:U:U",
+                        "RRA:AVERAGE:0.5:1:10"], check=True)
+        subprocess.run(["rrdtool", "update", old, "1790000400:0", "1790000700:30000",
+                        "1790001000:60000"], check=True)
+        run("--from-rrd", old, "--datadir", str(dd), "--host", HOST, "--instance", "mrtg", check=0)
+        new = str(dd / HOST / "iptraf_services-mrtg" / "if_octets-tcp-25.rrd")
+        rows = fetch(new, "AVERAGE", 300, 1790000700, 1790001000)
+        assert rows[1790001000][0] == 100.0 and math.isnan(rows[1790001000][1]), rows
+        return
+    else:
+        log = str(tmp_path / "tcp_udp_services-eth0.log")
+        gen.write(log, 1790000000, 3, 300, 1)
+        target = dd / HOST / "iptraf_services-eth0" / "if_octets-tcp-22.rrd"
+        target.parent.mkdir(parents=True)
+        target.write_text("garbage")
+        p = run("--datadir", str(dd), "--host", HOST, "--no-state-file", log, check=1)
+        assert "if_octets-tcp-22.rrd exists but is not an RRD librrd can read" in p.stderr, p.stderr
+        assert target.read_text() == "garbage"
+    assert not dd.exists() or not [f for _, _, fs in os.walk(str(dd)) for f in fs if f.endswith(".rrd")
+                                    and "tcp-22" not in f]

@@ -22,11 +22,11 @@ struct rrd_out_s {
   const rrd_layout_t *layout;
   const char *daemon;
   int opened, failed;
-  time_t existing_last, last_time;
+  time_t last_time;
   char (*batch)[UPDATE_LEN];
   const char *argv[RRD_OUT_BATCH];
   int nbatch;
-  uint64_t updates, held_back;
+  uint64_t updates;
 };
 
 rrd_out_t *rrd_out_new(const char *path, const rrd_layout_t *layout,
@@ -52,11 +52,6 @@ void rrd_out_free(rrd_out_t *o) {
   free(o->batch);
   free(o);
 }
-
-const char *rrd_out_path(const rrd_out_t *o) { return o->path; }
-time_t rrd_out_existing_last(const rrd_out_t *o) { return o->existing_last; }
-uint64_t rrd_out_updates(const rrd_out_t *o) { return o->updates; }
-uint64_t rrd_out_held_back(const rrd_out_t *o) { return o->held_back; }
 
 /* mkdir -p of the file's directory. */
 static int make_parent(const char *path, char *err, size_t errlen) {
@@ -181,7 +176,6 @@ static rrd_out_status_t open_file(rrd_out_t *o, time_t first, char *err,
     }
   }
   if (exists) {
-    o->existing_last = last;
     if (last >= first) {
       char a[64], b[64];
       when(last, a, sizeof(a));
@@ -285,12 +279,10 @@ rrd_out_status_t rrd_out_add(rrd_out_t *o, time_t t, int64_t a, int64_t b,
     }
     o->opened = 1;
   }
-  /* librrd refuses a time not after the last one (the <Log> source holds
-   * such a value back; its counts go out with the next block). */
-  if (t <= o->last_time) {
-    o->held_back++;
+  /* librrd refuses a time not after the last one: the caller holds such
+   * values back, as the <Log> source does. */
+  if (t <= o->last_time)
     return RRD_OUT_OK;
-  }
   o->last_time = t;
   snprintf(o->batch[o->nbatch++], UPDATE_LEN, "%lld:%" PRId64 ":%" PRId64,
            (long long)t, a, b);

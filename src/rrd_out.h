@@ -51,11 +51,4 @@ rrd_out_status_t rrd_out_commit(rrd_out_t *o, char *err, size_t errlen);
 /* Removes the temporary file (local files); nothing is put in place. */
 void rrd_out_abort(rrd_out_t *o);
 
-const char *rrd_out_path(const rrd_out_t *o);
-/* The existing file's last update (0: it did not exist). */
-time_t rrd_out_existing_last(const rrd_out_t *o);
-uint64_t rrd_out_updates(const rrd_out_t *o);
-/* Updates dropped because their time was not after the previous one's. */
-uint64_t rrd_out_held_back(const rrd_out_t *o);
-
 #endif

@@ -65,7 +65,7 @@ static void on_emit(void *ud, const its_value_t *v) {
   s->v[2] = v->out_packets, s->v[3] = v->out_bytes;
 }
 
-static void on_log(void *ud, int sev, const char *msg) {
+static void on_log(void *ud, its_severity_t sev, const char *msg) {
   (void)ud, (void)sev, (void)msg;
 }
 

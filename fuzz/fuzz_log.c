@@ -1,20 +1,22 @@
 /* fuzz_log: the pure log pipeline on a whole log file's bytes.
  *
  * Lines (as log_tail hands them over: complete lines only, over-long lines
- * dropped) -> iptraf_line_parse -> block_assembler_feed -> the series logic
- * of src/log_source.c's on_block (service names resolved through a small
- * services database, restart detection with series_would_decrease, then
- * series_update) and the totals emit_block would dispatch. At the end of the
- * input an unfinished block is flushed, as the IncompleteBlockTimeout does.
+ * dropped) -> iptraf_line_parse -> block_assembler_feed -> log_series_apply,
+ * the step src/log_source.c applies every block with (service names
+ * resolved through a small services database, restart detection, then
+ * series_update), and the totals emit_block would dispatch. At the end of
+ * the input an unfinished block is flushed, as the IncompleteBlockTimeout
+ * does.
  *
  * Invariants (abort() when violated):
  *  - line: the return value matches the kind; invalid lines say why; port
  *    numbers are 0-65535 and match their digits; stamps are in range;
  *  - block: a real time, a sane gap, entries inside their capacity;
- *  - series: series_totals() equals what series_update() returned; the
- *    totals series_update() returns never go below the totals the series had
- *    at the end of the previous block that touched it; the totals that
- *    emit_block would dispatch for a series never go backwards.
+ *  - series: series_totals() equals what log_series_apply reported for each
+ *    updated series; those totals never go below the totals the series had
+ *    at the end of the previous block that touched it; every updated series
+ *    is on the touched list once; the totals that emit_block would dispatch
+ *    for a series never go backwards.
  *
  * Build with -DFUZZ_LOG_IGNORE_WRAP to skip the "never go backwards" checks
  * for series whose log counters reach 2^62 (64-bit wrap-around of a base
@@ -28,6 +30,7 @@
 
 #include "iptraf_line.h"
 #include "log_blocks.h"
+#include "log_series.h"
 #include "series_table.h"
 #include "services.h"
 
@@ -70,13 +73,14 @@ typedef struct {
 } shadow_t;
 
 typedef struct {
-  series_table_t *series;
+  log_series_t ls;        /* the code under test */
+  series_table_t *series; /* ls.table */
   services_t *services;
   shadow_t *shadow;
   size_t shadow_cap, shadow_count;
   time_t last_emitted;
-  time_t learned_interval;
   uint64_t lines;
+  const log_block_t *block; /* being applied */
 } state_t;
 
 static shadow_t *shadow_get(state_t *st, const series_t *key) {
@@ -106,8 +110,8 @@ static shadow_t *shadow_get(state_t *st, const series_t *key) {
   return &st->shadow[h];
 }
 
-/* log_source.c's resolve_port, without its cache and message. */
-static int resolve_port(state_t *st, const block_entry_t *e) {
+/* The port log_series should have resolved an entry to. */
+static int expected_port(state_t *st, const block_entry_t *e) {
   if (e->port >= 0)
     return e->port;
   int port = -1;
@@ -142,62 +146,62 @@ static void check_block(const state_t *st, const log_block_t *b) {
   }
 }
 
-/* src/log_source.c's on_block (the series part) and emit_block (the totals
- * it dispatches), with the invariants. */
+/* Each series log_series_apply updated, with the totals it reports. */
+static void on_updated(void *ud, series_t *sr,
+                       const uint64_t total[SERIES_NCOUNTERS]) {
+  state_t *st = ud;
+  CHECK(sr->block_time == (int64_t)st->block->generated);
+  uint64_t again[SERIES_NCOUNTERS];
+  series_totals(st->series, sr, again);
+  shadow_t *sh = shadow_get(st, sr);
+  for (int k = 0; k < SERIES_NCOUNTERS; k++) {
+    CHECK(again[k] == total[k]);
+    if (monotonic_checked(sh))
+      CHECK(total[k] >= sh->committed[k]);
+  }
+}
+
+/* src/log_source.c's apply_block (log_series_apply) and emit_block (the
+ * totals it dispatches), with the invariants. */
 static void on_block(void *ud, const log_block_t *b) {
   state_t *st = ud;
   check_block(st, b);
-
-  int restart = b->new_run;
-  if (!restart) {
-    for (size_t i = 0; i < b->count; i++) {
-      const block_entry_t *e = &b->entries[i];
-      uint64_t raw[SERIES_NCOUNTERS] = {e->in_packets, e->in_bytes,
-                                        e->out_packets, e->out_bytes};
-      int port = resolve_port(st, e);
-      series_t *sr = series_table_get(st->series, e->proto, port, e->name, 0);
-      if (series_would_decrease(st->series, sr, raw)) {
-        restart = 1;
-        break;
-      }
-    }
+  for (size_t i = 0; i < b->count; i++) {
+    const block_entry_t *e = &b->entries[i];
+    uint64_t raw[] = {e->in_packets, e->in_bytes, e->out_packets, e->out_bytes};
+    series_t *sr = log_series_find(&st->ls, e);
+    if (sr != NULL)
+      for (int k = 0; k < SERIES_NCOUNTERS; k++)
+        if (raw[k] >= ((uint64_t)1 << 62))
+          shadow_get(st, sr)->huge = 1;
   }
-  if (restart)
-    series_table_new_run(st->series);
-  if (b->gap > 0 && b->complete && b->gap > st->learned_interval)
-    st->learned_interval = b->gap;
+  st->block = b;
+  CHECK(log_series_apply(&st->ls, b, on_updated, st) == 0);
 
   for (size_t i = 0; i < b->count; i++) {
     const block_entry_t *e = &b->entries[i];
-    int port = resolve_port(st, e);
-    series_t *sr = series_table_get(st->series, e->proto, port, e->name, 1);
+    int port = expected_port(st, e);
+    CHECK(log_series_port(&st->ls, e) == port);
+    series_t *sr = log_series_find(&st->ls, e);
     CHECK(sr != NULL);
     CHECK(sr->proto == e->proto);
     CHECK(sr->port == (port >= 0 ? port : -1));
     if (port < 0)
       CHECK(strcmp(sr->name, e->name) == 0);
-    CHECK(series_table_get(st->series, e->proto, port, e->name, 0) == sr);
-    uint64_t raw[SERIES_NCOUNTERS] = {e->in_packets, e->in_bytes,
-                                      e->out_packets, e->out_bytes};
-    shadow_t *sh = shadow_get(st, sr);
-    for (int k = 0; k < SERIES_NCOUNTERS; k++)
-      if (raw[k] >= ((uint64_t)1 << 62))
-        sh->huge = 1;
-    uint64_t total[SERIES_NCOUNTERS], again[SERIES_NCOUNTERS];
-    series_update(st->series, sr, raw, total);
-    series_totals(st->series, sr, again);
-    for (int k = 0; k < SERIES_NCOUNTERS; k++) {
-      CHECK(again[k] == total[k]);
-      if (monotonic_checked(sh))
-        CHECK(total[k] >= sh->committed[k]);
-    }
+    CHECK(sr->touched);
+    if (e->in_packets >= ((uint64_t)1 << 62) ||
+        e->in_bytes >= ((uint64_t)1 << 62) ||
+        e->out_packets >= ((uint64_t)1 << 62) ||
+        e->out_bytes >= ((uint64_t)1 << 62))
+      shadow_get(st, sr)->huge = 1; /* a series new in this block too */
   }
-  /* End of the block: what each touched series now stands at. */
-  for (size_t i = 0; i < b->count; i++) {
-    const block_entry_t *e = &b->entries[i];
-    int port = resolve_port(st, e);
-    series_t *sr = series_table_get(st->series, e->proto, port, e->name, 0);
-    CHECK(sr != NULL);
+  /* End of the block: what each touched series now stands at; each is on
+   * the touched list once. */
+  size_t touched = 0;
+  series_t *sr;
+  while ((sr = log_series_take_touched(&st->ls)) != NULL) {
+    CHECK(!sr->touched && sr->next_touched == NULL);
+    touched++;
     shadow_t *sh = shadow_get(st, sr);
     uint64_t total[SERIES_NCOUNTERS];
     series_totals(st->series, sr, total);
@@ -207,19 +211,18 @@ static void on_block(void *ud, const log_block_t *b) {
       sh->committed[k] = total[k];
     }
   }
+  CHECK(touched <= b->count);
 
   /* emit_block: blocks not after the last emitted one are skipped. */
   if (b->generated <= st->last_emitted)
     return;
   st->last_emitted = b->generated;
   for (size_t i = 0; i < b->count; i++) {
-    const block_entry_t *e = &b->entries[i];
-    int port = resolve_port(st, e);
-    series_t *sr = series_table_get(st->series, e->proto, port, e->name, 0);
-    CHECK(sr != NULL);
-    shadow_t *sh = shadow_get(st, sr);
+    series_t *es = log_series_find(&st->ls, &b->entries[i]);
+    CHECK(es != NULL);
+    shadow_t *sh = shadow_get(st, es);
     uint64_t total[SERIES_NCOUNTERS];
-    series_totals(st->series, sr, total);
+    series_totals(st->series, es, total);
     for (int k = 0; k < SERIES_NCOUNTERS; k++) {
       if (sh->has_emitted && monotonic_checked(sh))
         CHECK(total[k] >= sh->emitted[k]);
@@ -308,10 +311,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   init_once();
   state_t st;
   memset(&st, 0, sizeof(st));
-  st.series = series_table_new();
   st.services = services_new();
-  CHECK(st.series != NULL && st.services != NULL);
+  CHECK(st.services != NULL);
   services_load_text(st.services, SERVICES_TEXT);
+  CHECK(log_series_init(&st.ls, "fuzz.log", st.services, 0, NULL, NULL) == 0);
+  st.series = st.ls.table;
 
   block_assembler_t a;
   block_assembler_init(&a);
@@ -337,7 +341,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   CHECK(!block_assembler_pending(&a));
 
   block_assembler_destroy(&a);
-  series_table_free(st.series);
+  log_series_destroy(&st.ls);
   services_free(st.services);
   free(st.shadow);
   return 0;

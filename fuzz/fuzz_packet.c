@@ -1,12 +1,16 @@
 /* fuzz_packet: the frame decoder, the fragment table and the counting core,
  * for one link type chosen at build time: -DFUZZ_DLT=<value of ITS_DLT_*>
- * (default 1, Ethernet).
+ * (default 1, Ethernet), or -DFUZZ_DLT=-1: the first input byte picks one
+ * of the link types of link_types[] (the serial, 802.11, NFLOG and
+ * raw-IP ones: one harness for all of them).
  *
  * Input: a sequence of frames, each as
- *     uint16 length (big endian) | uint8 seconds since the previous frame |
- *     length bytes of frame
- * the last frame taking what is left when the input is shorter. Time starts
- * at 1700000000; the fragment table has 16 slots and a 30 s timeout, so
+ *     uint16 length (big endian) | uint8 flags_and_seconds | length bytes
+ * the last frame taking what is left when the input is shorter. The low 7
+ * bits of flags_and_seconds are the seconds since the previous frame; its
+ * top bit says the frame was cut by a snapshot length: its wire length is
+ * then 2 * length + 65536 (so GSO sizes are reached), else the length. Time
+ * starts at 1700000000; the fragment table has 16 slots and a 30 s timeout, so
  * eviction and expiry are both reached.
  *
  * Every frame goes through port_counters_count on two counters: one with
@@ -38,6 +42,28 @@
 #define FUZZ_DLT ITS_DLT_EN10MB
 #endif
 
+static const int link_types[] = {
+    ITS_DLT_SLIP,
+    ITS_DLT_PPP,
+    ITS_DLT_PPP_SERIAL,
+    ITS_DLT_PPP_ETHER,
+    ITS_DLT_C_HDLC,
+    ITS_DLT_IEEE802_11,
+    ITS_DLT_FRELAY,
+    ITS_DLT_PFLOG,
+    ITS_DLT_PRISM_HEADER,
+    ITS_DLT_IEEE802_11_RADIO,
+    ITS_DLT_IEEE802_11_RADIO_AVS,
+    ITS_DLT_PPP_WITH_DIR,
+    ITS_DLT_C_HDLC_WITH_DIR,
+    ITS_DLT_NFLOG,
+    ITS_DLT_IPV4,
+    ITS_DLT_IPV6,
+};
+#define N_LINK_TYPES (sizeof(link_types) / sizeof(link_types[0]))
+/* The link type of the current input. */
+static int dlt = FUZZ_DLT;
+
 #define NSLOTS (2u * 65536u)
 #define FRAG_SLOTS 16
 #define FRAG_TTL 30
@@ -47,8 +73,8 @@
   do {                                                                         \
     if (!(cond)) {                                                             \
       fprintf(stderr,                                                          \
-              "fuzz_packet(dlt %d): invariant violated at %s:%d: %s\n",        \
-              FUZZ_DLT, __FILE__, __LINE__, #cond);                            \
+              "fuzz_packet(dlt %d): invariant violated at %s:%d: %s\n", dlt,   \
+              __FILE__, __LINE__, #cond);                                      \
       abort();                                                                 \
     }                                                                          \
   } while (0)
@@ -88,11 +114,13 @@ static void check_seen_bits(const port_counters_t *c) {
   CHECK(bits == c->seen_count);
 }
 
-static void check_decode(const decode_result_t *r, size_t caplen) {
+static void check_decode(const decode_result_t *r, size_t wirelen) {
+  if (dlt == ITS_DLT_NFLOG)
+    wirelen = (size_t)UINT32_MAX; /* NFLOG records no wire length */
   switch (r->kind) {
   case DECODE_PORTS:
     CHECK(r->proto == 6 || r->proto == 17);
-    CHECK(r->ip_bytes <= 65535 + 40);
+    CHECK(r->ip_bytes <= wirelen);
     if (r->first_fragment)
       CHECK(r->frag.family == 4 || r->frag.family == 6);
     break;
@@ -100,10 +128,12 @@ static void check_decode(const decode_result_t *r, size_t caplen) {
     CHECK(r->frag.family == 4 || r->frag.family == 6);
     CHECK(r->frag.family == 6 ? r->proto == 0
                               : (r->proto == 6 || r->proto == 17));
-    CHECK(r->ip_bytes <= 65535 + 40);
+    CHECK(r->ip_bytes <= wirelen);
     break;
   case DECODE_NOT_TCP_UDP:
-    CHECK(r->ip_bytes <= 65535 + 40);
+    CHECK(r->ip_bytes <= wirelen);
+    if (r->first_fragment)
+      CHECK(r->frag.family == 6 && r->proto != 6 && r->proto != 17);
     break;
   case DECODE_NOT_IP:
     break;
@@ -113,7 +143,6 @@ static void check_decode(const decode_result_t *r, size_t caplen) {
   default:
     CHECK(!"unknown decode kind");
   }
-  (void)caplen;
 }
 
 /* Everything port_counters_copy must reproduce. */
@@ -175,7 +204,9 @@ static void init_once(void) {
   port_set_clear(&default_ports);
   port_set_add_range(&default_ports, ITS_PROTO_TCP, 0, 1023);
   port_set_add_range(&default_ports, ITS_PROTO_UDP, 0, 1023);
-  CHECK(packet_decode_supports(FUZZ_DLT));
+  for (size_t i = 0; i < N_LINK_TYPES; i++)
+    CHECK(packet_decode_supports(link_types[i]));
+  CHECK(FUZZ_DLT < 0 || packet_decode_supports(FUZZ_DLT));
   CHECK(port_counters_init(&c, &all_ports, FRAG_SLOTS, FRAG_TTL) == 0);
   CHECK(port_counters_init(&d, &default_ports, FRAG_SLOTS, FRAG_TTL) == 0);
   CHECK(port_counters_init(&snap, &all_ports, 0, 0) == 0);
@@ -186,6 +217,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   reset(&c, FRAG_SLOTS);
   reset(&d, FRAG_SLOTS);
   reset(&snap, 0);
+  if (FUZZ_DLT < 0) {
+    if (size == 0)
+      return 0;
+    dlt = link_types[data[0] % N_LINK_TYPES];
+    data++;
+    size--;
+  }
 
   uint32_t now = START_TIME;
   size_t pos = 0;
@@ -193,11 +231,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   int snapped = 0;
   while (pos < size) {
     size_t len;
+    int snap_cut = 0;
     if (size - pos < 3) {
       len = size - pos; /* too short for a header: the rest is a frame */
     } else {
       len = ((size_t)data[pos] << 8) | data[pos + 1];
-      now += data[pos + 2];
+      now += data[pos + 2] & 0x7f;
+      snap_cut = (data[pos + 2] & 0x80) != 0;
       pos += 3;
       if (len > size - pos)
         len = size - pos;
@@ -208,11 +248,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     memcpy(frame, data + pos, len);
     pos += len;
     nframes++;
+    size_t wirelen = snap_cut ? 2 * len + 65536 : len;
 
     decode_result_t r;
-    decode_kind_t kind = packet_decode(FUZZ_DLT, frame, len, &r);
+    decode_kind_t kind = packet_decode(dlt, frame, len, wirelen, &r);
     CHECK(kind == r.kind);
-    check_decode(&r, len);
+    check_decode(&r, wirelen);
 
     port_counters_t before = c; /* scalars only; arrays are shared */
     sums_t sb = port_sums(&c, &all_ports);
@@ -227,8 +268,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     pkt_bytes_t d_other_before[2] = {d.other[0], d.other[1]};
 
-    port_counters_count(&c, FUZZ_DLT, frame, len, now);
-    port_counters_count(&d, FUZZ_DLT, frame, len, now);
+    port_counters_count(&c, dlt, frame, len, wirelen, now);
+    port_counters_count(&d, dlt, frame, len, wirelen, now);
 
     sums_t sa = port_sums(&c, &all_ports);
     CHECK(c.frames == before.frames + 1);
@@ -256,6 +297,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         CHECK(c.frag_unattributed.bytes ==
               before.frag_unattributed.bytes + r.ip_bytes);
         CHECK(dp == 0 && dop == 0 && db == 0 && dob == 0);
+      } else if (c.not_tcp_udp.packets != before.not_tcp_udp.packets) {
+        /* an IPv6 datagram whose first fragment was not TCP/UDP */
+        CHECK(r.frag.family == 6);
+        CHECK(c.not_tcp_udp.packets == before.not_tcp_udp.packets + 1);
+        CHECK(c.not_tcp_udp.bytes == before.not_tcp_udp.bytes + r.ip_bytes);
+        CHECK(dp == 0 && dop == 0 && db == 0 && dob == 0);
       } else {
         CHECK(dp == 1 && dop == 1 && db == r.ip_bytes && dob == r.ip_bytes);
       }
@@ -274,7 +321,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     if (kind != DECODE_PORTS && kind != DECODE_FRAGMENT)
       CHECK(dp == 0 && dop == 0 && db == 0 && dob == 0 && !frag_moved);
-    if (kind != DECODE_NOT_TCP_UDP)
+    if (kind != DECODE_NOT_TCP_UDP && kind != DECODE_FRAGMENT)
       CHECK(memcmp(&c.not_tcp_udp, &before.not_tcp_udp, sizeof(pkt_bytes_t)) ==
             0);
     if (kind != DECODE_NOT_IP)

@@ -32,12 +32,23 @@ AC_DEFUN([ITS_CHECK_LIBPCAP], [
        [AC_MSG_ERROR([libpcap headers were not found. On Debian/Ubuntu: apt-get install libpcap-dev])])])
 ])
 
+dnl librrd: iptraf-services-import writes the rrdtool plugin's files with it
+dnl (rrd_create_r2 for --from-rrd's prefill, batched rrd_update_r, rrdc_*).
 AC_DEFUN([ITS_CHECK_LIBRRD], [
-  PKG_CHECK_MODULES([RRD], [librrd], [],
+  PKG_CHECK_MODULES([RRD], [librrd >= 1.5], [],
     [AC_CHECK_HEADER([rrd.h],
-       [AC_CHECK_LIB([rrd], [rrd_lastupdate_r], [RRD_LIBS=-lrrd],
-          [AC_MSG_ERROR([librrd was not found. On Debian/Ubuntu: apt-get install librrd-dev])])],
-       [AC_MSG_ERROR([librrd headers were not found. On Debian/Ubuntu: apt-get install librrd-dev])])])
+       [AC_CHECK_LIB([rrd], [rrd_create_r2], [RRD_LIBS=-lrrd],
+          [AC_MSG_ERROR([librrd 1.5 or later was not found; iptraf-services-import needs it to write RRD files. On Debian/Ubuntu: apt-get install librrd-dev])])],
+       [AC_MSG_ERROR([librrd headers were not found; iptraf-services-import needs them to write RRD files. On Debian/Ubuntu: apt-get install librrd-dev])])])
+])
+
+dnl zlib: iptraf-services-import reads rotated, gzip-compressed logs.
+AC_DEFUN([ITS_CHECK_ZLIB], [
+  PKG_CHECK_MODULES([ZLIB], [zlib], [],
+    [AC_CHECK_HEADER([zlib.h],
+       [AC_CHECK_LIB([z], [gzopen], [ZLIB_LIBS=-lz],
+          [AC_MSG_ERROR([zlib was not found; iptraf-services-import needs it to read .gz logs. On Debian/Ubuntu: apt-get install zlib1g-dev])])],
+       [AC_MSG_ERROR([zlib headers were not found; iptraf-services-import needs them to read .gz logs. On Debian/Ubuntu: apt-get install zlib1g-dev])])])
 ])
 
 dnl The eBPF counting method (<Capture> Method "ebpf"): clang with the BPF
@@ -79,8 +90,7 @@ _ITS_EOF
     AS_IF([test -z "$its_ebpf_missing"], [enable_ebpf=yes], [enable_ebpf=no])
   ])
   AC_SUBST([BPF_CPPFLAGS])
-  EBPF_CPPFLAGS=""
-  AS_IF([test "x$enable_ebpf" = xyes], [EBPF_CPPFLAGS="-DITS_HAVE_EBPF=1"])
-  AC_SUBST([EBPF_CPPFLAGS])
+  dnl No -DITS_HAVE_EBPF: the build links src/ebpf_source.c or
+  dnl src/ebpf_none.c, and the code asks capture_ebpf_built.
   AM_CONDITIONAL([HAVE_EBPF], [test "x$enable_ebpf" = xyes])
 ])

@@ -101,8 +101,9 @@ pcap_t *capture_open_file(const char *path, const char *filter,
     return NULL;
   }
   if (!packet_decode_supports(pcap_datalink(p))) {
-    snprintf(err, errlen, "%s: link type %d is not supported", path,
-             pcap_datalink(p));
+    const char *name = pcap_datalink_val_to_name(pcap_datalink(p));
+    snprintf(err, errlen, "%s: link type %s (%d) is not supported", path,
+             name ? name : "unknown", pcap_datalink(p));
     *status = CAPTURE_UNSUPPORTED_LINK;
     pcap_close(p);
     return NULL;
@@ -133,4 +134,18 @@ int capture_filter_check(const char *filter, char *err, size_t errlen) {
     pcap_freecode(&prog);
   pcap_close(p);
   return rc == 0 ? 0 : -1;
+}
+
+void capture_file_error_text(pcap_t *p, unsigned long long frames_read,
+                             char *buf, size_t len) {
+  const char *why = pcap_geterr(p);
+  FILE *f = pcap_file(p);
+  long at = f ? ftell(f) : -1;
+  const char *what = strstr(why, "truncated") ? "cut short" : "damaged";
+  if (at >= 0)
+    snprintf(buf, len, "%s in packet %llu, at byte %ld (libpcap: %s)", what,
+             frames_read + 1, at, why);
+  else
+    snprintf(buf, len, "%s in packet %llu (libpcap: %s)", what, frames_read + 1,
+             why);
 }

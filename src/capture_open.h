@@ -33,6 +33,15 @@ extern const char *const CAPTURE_DEFAULT_FILTER;
 extern const char *const CAPTURE_DEFAULT_FILTER_NO_VLAN;
 
 /* Checks that a filter compiles (for Ethernet); 0, or -1 with the reason. */
+/* After reading a capture file stopped with an error (libpcap's
+ * "truncated dump file", a damaged block): where, for the log and the
+ * tool, as "cut short in packet N, at byte B (libpcap: ...)": packet N is
+ * the first one not read whole (frames_read + 1), byte B where reading
+ * stopped (the end of the readable data). One text, so that the plugin
+ * and iptraf-services-count say the same. */
+void capture_file_error_text(pcap_t *p, unsigned long long frames_read,
+                             char *buf, size_t len);
+
 int capture_filter_check(const char *filter, char *err, size_t errlen);
 
 pcap_t *capture_open_live(const capture_opts_t *o, capture_status_t *status,

@@ -8,13 +8,13 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "capture_open.h"
+#include "netif.h"
 #include "retry_state.h"
 
 struct capture_source_s {
@@ -63,7 +63,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h,
   ctx->seen++;
   if (ctx->cut && timercmp(&h->ts, &ctx->cutoff, >))
     return;
-  port_counters_count(ctx->c, ctx->dlt, bytes, h->caplen,
+  port_counters_count(ctx->c, ctx->dlt, bytes, h->caplen, h->len,
                       (uint32_t)h->ts.tv_sec);
 }
 
@@ -125,32 +125,26 @@ static int check_interface(capture_source_t *s) {
     return 0;
   unsigned idx = if_nametoindex(s->device);
   if (idx != s->ifindex) {
-    say(s, 4,
+    say(s, ITS_WARNING,
         "capture on %s: the interface was renamed or replaced; "
         "reopening it by name",
         s->device);
     return 1;
   }
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return 0;
-  struct ifreq ifr;
-  memset(&ifr, 0, sizeof(ifr));
-  snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", s->device);
-  if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
-    int down = !(ifr.ifr_flags & IFF_UP);
+  int up = netif_is_up(s->device);
+  if (up >= 0) {
+    int down = !up;
     if (down != s->if_down) {
       if (down)
-        say(s, 4,
+        say(s, ITS_WARNING,
             "capture on %s: the interface is down; counting goes on "
             "when it comes up",
             s->device);
       else
-        say(s, 6, "capture on %s: the interface is up again", s->device);
+        say(s, ITS_INFO, "capture on %s: the interface is up again", s->device);
       s->if_down = down;
     }
   }
-  close(fd);
   return 0;
 }
 
@@ -217,128 +211,151 @@ static pcap_t *open_handle(capture_source_t *s, capture_status_t *st, char *err,
   return capture_open_live(&o, st, err, errlen);
 }
 
+/* What the capture thread remembers between two handles. */
+typedef struct {
+  retry_state_t retry;
+  int error_said; /* an ERROR since the last start: say how it ended */
+  int ever_opened;
+} open_history_t;
+
+static int stopping(capture_source_t *s) {
+  pthread_mutex_lock(&s->lock);
+  int stop = s->stop;
+  pthread_mutex_unlock(&s->lock);
+  return stop;
+}
+
+/* One message per distinct error, not one per attempt. */
+static void say_open_failed(capture_source_t *s, open_history_t *h,
+                            capture_status_t st, const char *err) {
+  if (!retry_state_failed(&h->retry, (int)st, err))
+    return;
+  if (st == CAPTURE_NO_DEVICE)
+    say(s, ITS_WARNING,
+        "capture on %s: the interface does not exist (yet); waiting for it",
+        what(s));
+  else if (st == CAPTURE_IFACE_DOWN)
+    say(s, ITS_WARNING,
+        "capture on %s: the interface is down; counting starts when it is up",
+        what(s));
+  else if (st == CAPTURE_NO_PERMISSION)
+    say(s, ITS_ERROR,
+        "capture on %s: permission denied (%s): capturing needs root or the "
+        "CAP_NET_RAW capability for collectd; retrying",
+        what(s), err);
+  else
+    say(s, ITS_ERROR, "capture on %s: %s%s", what(s), err,
+        s->file ? "" : "; retrying");
+  h->error_said |= st != CAPTURE_NO_DEVICE && st != CAPTURE_IFACE_DOWN;
+}
+
+static void say_opened(capture_source_t *s, open_history_t *h, pcap_t *p) {
+  unsigned failed = retry_state_succeeded(&h->retry);
+  char after[64];
+  const char *link = pcap_datalink_val_to_name(pcap_datalink(p));
+  retry_state_after_text(failed, h->error_said, after, sizeof(after));
+  say(s, ITS_INFO, "capture on %s: %s (link type %s)%s", what(s),
+      s->file ? "reading the file" : (h->ever_opened ? "resumed" : "started"),
+      link ? link : "?", after);
+  if (h->ever_opened)
+    s->stats.reopens++;
+  h->ever_opened = 1;
+  h->error_said = 0;
+}
+
+/* Counts with the open handle p until stop, the end of a file, or an error
+ * or interface change that wants a reopen (*reopen). Returns stop. */
+static int count_with(capture_source_t *s, pcap_t *p, int *reopen) {
+  s->ifindex = (s->file || strcmp(s->device, "any") == 0)
+                   ? 0
+                   : if_nametoindex(s->device);
+  s->if_down = 0;
+  pthread_mutex_lock(&s->lock);
+  s->handle = p;
+  s->stats.running = 1;
+  /* A request made while the handle was being opened found no handle to
+   * break: answer it now, before blocking in the first dispatch. */
+  serve_snapshot(s, p);
+  int stop = s->stop;
+  pthread_mutex_unlock(&s->lock);
+
+  dispatch_ctx_t ctx = {.c = &s->live, .dlt = pcap_datalink(p)};
+  while (!stop) {
+    int n = pcap_dispatch(p, -1, on_packet, (u_char *)&ctx);
+    pthread_mutex_lock(&s->lock);
+    int served = s->snapshot_wanted;
+    serve_snapshot(s, p);
+    stop = s->stop;
+    pthread_mutex_unlock(&s->lock);
+    if (served && !stop && check_interface(s)) {
+      *reopen = 1;
+      break;
+    }
+    if (n == PCAP_ERROR_BREAK)
+      continue;             /* a snapshot request or stop */
+    if (n < 0 && s->file) { /* read once: what was read counts */
+      char where[PCAP_ERRBUF_SIZE + 128];
+      capture_file_error_text(p, ctx.seen, where, sizeof(where));
+      say(s, ITS_WARNING, "capture file %s: %s", s->file, where);
+      break;
+    }
+    if (n < 0) {
+      say(s, ITS_WARNING, "capture on %s stopped: %s; reopening", what(s),
+          pcap_geterr(p));
+      *reopen = 1;
+      break;
+    }
+    if (n == 0 && s->file)
+      break; /* end of file */
+  }
+  if (*reopen && !stop && !s->file)
+    stop = drain_before_close(s, p, &ctx);
+  return stop;
+}
+
+static void close_handle(capture_source_t *s, pcap_t *p, int reopen) {
+  pthread_mutex_lock(&s->lock);
+  update_kernel_stats(s, p, 1);
+  s->handle = NULL;
+  s->stats.running = 0;
+  if (s->file && !reopen) {
+    s->stats.file_done = 1;
+    say(s, ITS_INFO, "capture file %s counted: %llu frames", s->file,
+        (unsigned long long)s->live.frames);
+  }
+  s->snapshot_wanted = 1;
+  serve_snapshot(s, NULL);
+  pthread_mutex_unlock(&s->lock);
+  pcap_close(p);
+}
+
 static void *capture_thread(void *arg) {
   capture_source_t *s = arg;
-  retry_state_t retry;
-  retry_state_init(&retry);
-  int error_said = 0; /* an ERROR since the last start: say how it ended */
-  int ever_opened = 0;
-
-  for (;;) {
-    pthread_mutex_lock(&s->lock);
-    int stop = s->stop;
-    pthread_mutex_unlock(&s->lock);
-    if (stop)
-      break;
-
+  open_history_t h = {.error_said = 0};
+  retry_state_init(&h.retry);
+  while (!stopping(s)) {
     capture_status_t st;
     char err[512] = "";
     pcap_t *p = open_handle(s, &st, err, sizeof(err));
     if (p == NULL) {
-      /* One message per distinct error, not one per attempt. */
-      if (retry_state_failed(&retry, (int)st, err)) {
-        if (st == CAPTURE_NO_DEVICE)
-          say(s, 4,
-              "capture on %s: the interface does not exist (yet); "
-              "waiting for it",
-              what(s));
-        else if (st == CAPTURE_IFACE_DOWN)
-          say(s, 4,
-              "capture on %s: the interface is down; counting starts "
-              "when it is up",
-              what(s));
-        else if (st == CAPTURE_NO_PERMISSION)
-          say(s, 3,
-              "capture on %s: permission denied (%s): capturing needs "
-              "root or the CAP_NET_RAW capability for collectd; retrying",
-              what(s), err);
-        else
-          say(s, 3, "capture on %s: %s%s", what(s), err,
-              s->file ? "" : "; retrying");
-        error_said |= st != CAPTURE_NO_DEVICE && st != CAPTURE_IFACE_DOWN;
-      }
+      say_open_failed(s, &h, st, err);
       if (s->file) /* a file that cannot be read will not get better */
         break;
       if (idle_wait(s, s->cfg.retry_interval))
         break;
       continue;
     }
-    unsigned failed = retry_state_succeeded(&retry);
-    char after[64];
-    retry_state_after_text(failed, error_said, after, sizeof(after));
-    say(s, 6, "capture on %s: %s (link type %s)%s", what(s),
-        s->file ? "reading the file" : (ever_opened ? "resumed" : "started"),
-        pcap_datalink_val_to_name(pcap_datalink(p))
-            ? pcap_datalink_val_to_name(pcap_datalink(p))
-            : "?",
-        after);
-    if (ever_opened)
-      s->stats.reopens++;
-    ever_opened = 1;
-    error_said = 0;
-
-    s->ifindex = (s->file || strcmp(s->device, "any") == 0)
-                     ? 0
-                     : if_nametoindex(s->device);
-    s->if_down = 0;
-
-    pthread_mutex_lock(&s->lock);
-    s->handle = p;
-    s->stats.running = 1;
-    /* A request made while the handle was being opened found no handle to
-     * break: answer it now, before blocking in the first dispatch. */
-    serve_snapshot(s, p);
-    stop = s->stop;
-    pthread_mutex_unlock(&s->lock);
-
-    dispatch_ctx_t ctx = {.c = &s->live, .dlt = pcap_datalink(p)};
+    say_opened(s, &h, p);
     int reopen = 0;
-    while (!stop) {
-      int n = pcap_dispatch(p, -1, on_packet, (u_char *)&ctx);
-      pthread_mutex_lock(&s->lock);
-      int served = s->snapshot_wanted;
-      serve_snapshot(s, p);
-      stop = s->stop;
-      pthread_mutex_unlock(&s->lock);
-      if (served && !stop && check_interface(s)) {
-        reopen = 1;
-        break;
-      }
-      if (n == PCAP_ERROR_BREAK)
-        continue; /* a snapshot request or stop */
-      if (n < 0) {
-        say(s, 4, "capture on %s stopped: %s; reopening", what(s),
-            pcap_geterr(p));
-        reopen = 1;
-        break;
-      }
-      if (n == 0 && s->file)
-        break; /* end of file */
-    }
-    if (reopen && !stop && !s->file)
-      stop = drain_before_close(s, p, &ctx);
-
-    pthread_mutex_lock(&s->lock);
-    update_kernel_stats(s, p, 1);
-    s->handle = NULL;
-    s->stats.running = 0;
-    if (s->file && !reopen) {
-      s->stats.file_done = 1;
-      say(s, 6, "capture file %s counted: %llu frames", s->file,
-          (unsigned long long)s->live.frames);
-    }
-    s->snapshot_wanted = 1;
-    serve_snapshot(s, NULL);
-    pthread_mutex_unlock(&s->lock);
-    pcap_close(p);
-
+    int stop = count_with(s, p, &reopen);
+    close_handle(s, p, reopen);
     if (stop || s->file)
       break;
     if (idle_wait(s, s->cfg.retry_interval))
       break;
   }
-  /* Keep answering snapshot requests is not needed: readers fall back to
-   * the published snapshot once the thread is gone. */
+  /* Readers fall back to the published snapshot once the thread is gone:
+   * publish the last counts. */
   pthread_mutex_lock(&s->lock);
   s->snapshot_wanted = 1;
   serve_snapshot(s, NULL);
@@ -374,14 +391,14 @@ capture_source_t *capture_source_start(const capture_config_t *cfg) {
                          cfg->frag_ttl) != 0 ||
       port_counters_init(&s->snap, cfg->ports, 0, 0) != 0 ||
       (cfg->device && !s->device) || (cfg->file && !s->file)) {
-    say(s, 3, "capture on %s: out of memory",
+    say(s, ITS_ERROR, "capture on %s: out of memory",
         cfg->file ? cfg->file : cfg->device);
     free_source(s);
     return NULL;
   }
   int rc = pthread_create(&s->thread, NULL, capture_thread, s);
   if (rc != 0) {
-    say(s, 3, "capture on %s: cannot start a thread: %s", what(s),
+    say(s, ITS_ERROR, "capture on %s: cannot start a thread: %s", what(s),
         strerror(rc));
     free_source(s);
     return NULL;
@@ -432,3 +449,23 @@ void capture_source_stop(capture_source_t *s) {
     pthread_join(s->thread, NULL);
   free_source(s);
 }
+
+/* --- the libpcap engine of capture_engine.h --- */
+
+static void *engine_start(const capture_config_t *cfg, char *err,
+                          size_t errlen) {
+  capture_source_t *s = capture_source_start(cfg);
+  if (s == NULL)
+    snprintf(err, errlen, "cannot start (see above)");
+  return s;
+}
+
+static int engine_snapshot(void *engine, port_counters_t *dst,
+                           capture_stats_t *st, int timeout_ms) {
+  return capture_source_snapshot(engine, dst, st, timeout_ms);
+}
+
+static void engine_stop(void *engine) { capture_source_stop(engine); }
+
+const capture_engine_ops_t capture_pcap_engine = {engine_start, engine_snapshot,
+                                                  engine_stop};

@@ -3,41 +3,15 @@
  * callback asks it for a snapshot, which it takes between two batches of
  * packets, so counts are consistent and no lock is taken per packet.
  * The thread never dies: a missing, downed or deleted interface is retried,
- * with one message per change. No collectd types. */
+ * with one message per change. The libpcap engine of capture_engine.h
+ * (capture_pcap_engine). No collectd types. */
 #ifndef ITS_CAPTURE_SOURCE_H
 #define ITS_CAPTURE_SOURCE_H
 
 #include <stdint.h>
 
-#include "its_message.h"
-
+#include "capture_engine.h" /* capture_config_t, capture_stats_t */
 #include "port_counters.h"
-#include "portspec.h"
-
-typedef its_message_cb_t capture_log_cb_t;
-
-typedef struct {
-  const char *device; /* interface or "any"; NULL with file */
-  const char *file;   /* capture file, read once */
-  const port_set_t *ports;
-  int snaplen;
-  int buffer_bytes;
-  int promisc;
-  const char *filter; /* NULL: default */
-  size_t frag_slots;
-  uint32_t frag_ttl;
-  double retry_interval; /* seconds between attempts to (re)open */
-  capture_log_cb_t log;
-  void *ud;
-} capture_config_t;
-
-typedef struct {
-  uint64_t kernel_drops; /* ring full (and interface) drops, all handles */
-  uint64_t kernel_received;
-  int running;   /* a handle is open and counting */
-  int file_done; /* file mode: the whole file was counted */
-  uint64_t reopens;
-} capture_stats_t;
 
 typedef struct capture_source_s capture_source_t;
 

@@ -12,14 +12,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pcap/pcap.h>
+
+#include "capture_engine.h"
 #include "capture_open.h"
-#ifdef ITS_HAVE_EBPF
+#include "count_table.h"
 #include "ebpf_source.h"
-#endif
+#include "its_defaults.h"
 #include "log_source.h"
 #include "port_counters.h"
 #include "portspec.h"
 #include "services.h"
+#include "its_config.h"
 
 static void usage(FILE *f) {
   fprintf(
@@ -35,107 +39,38 @@ static void usage(FILE *f) {
       "               ebpf (the plugin's in-kernel counter%s)\n"
       "  -B MIB       libpcap capture ring size (default 32)\n"
       "  -l LOG       report an iptraf service-monitor log's totals\n"
+      "  -h, --help   print this help\n"
+      "  --version    print the version and the counting methods built in\n"
       "Prints proto, port, dir (in/out), packets, bytes (IP bytes), one\n"
       "row per (protocol, port, direction) with traffic.\n",
-#ifdef ITS_HAVE_EBPF
-      ""
-#else
-      "; not in this build"
-#endif
-  );
+      capture_ebpf_built ? "" : "; not in this build");
 }
 
-typedef struct {
-  its_proto_t proto;
-  int port;
-  char name[ITS_SERVICE_NAME_MAX + 1];
-  uint64_t ip, ib, op, ob;
-} row_t;
+static void version(void) {
+  printf("iptraf-services-count (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+  printf("eBPF method (-m ebpf): %s\n",
+         capture_ebpf_built ? "built in" : "not in this build");
+  printf("%s\n", pcap_lib_version());
+}
 
-static row_t *rows;
-static size_t nrows, caprows;
-/* Row index + 1 of each numeric (protocol, port): a lookup, not a search,
- * when every port is monitored. */
-static uint32_t *row_of_port;
+/* Warnings and errors of the modules; a one-shot count needs no notices. */
+static void on_message(void *ud, its_severity_t sev, const char *msg) {
+  (void)ud;
+  if (sev <= ITS_WARNING)
+    fprintf(stderr, "iptraf-services-count: %s\n", msg);
+}
 
-static row_t *row_for(its_proto_t proto, int port, const char *name) {
-  if (port >= 0 && row_of_port == NULL) {
-    row_of_port = calloc(2 * 65536, sizeof(uint32_t));
-    if (row_of_port == NULL) {
-      perror("calloc");
-      exit(2);
-    }
+/* The table printed at the end. */
+static count_table_t table;
+
+/* A row, or exit: a one-shot count out of memory has nothing to print. */
+static count_row_t *row_for(its_proto_t proto, int port, const char *name) {
+  count_row_t *r = count_table_row(&table, proto, port, name);
+  if (r == NULL) {
+    fprintf(stderr, "iptraf-services-count: out of memory\n");
+    exit(2);
   }
-  if (port >= 0) {
-    uint32_t r = row_of_port[(size_t)proto * 65536 + (size_t)port];
-    if (r)
-      return &rows[r - 1];
-  } else {
-    for (size_t i = 0; i < nrows; i++)
-      if (rows[i].proto == proto && rows[i].port < 0 &&
-          strcmp(rows[i].name, name) == 0)
-        return &rows[i];
-  }
-  if (nrows == caprows) {
-    caprows = caprows ? caprows * 2 : 256;
-    rows = realloc(rows, caprows * sizeof(*rows));
-    if (rows == NULL) {
-      perror("realloc");
-      exit(2);
-    }
-  }
-  row_t *r = &rows[nrows++];
-  memset(r, 0, sizeof(*r));
-  if (port >= 0)
-    row_of_port[(size_t)proto * 65536 + (size_t)port] = (uint32_t)nrows;
-  r->proto = proto;
-  r->port = port;
-  if (name)
-    snprintf(r->name, sizeof(r->name), "%s", name);
   return r;
-}
-
-static int row_cmp(const void *a, const void *b) {
-  const row_t *x = a, *y = b;
-  if (x->proto != y->proto)
-    return x->proto < y->proto ? -1 : 1;
-  if ((x->port < 0) != (y->port < 0))
-    return x->port < 0 ? 1 : -1;
-  if (x->port != y->port)
-    return x->port < y->port ? -1 : 1;
-  return strcmp(x->name, y->name);
-}
-
-static void print_rows(void) {
-  qsort(rows, nrows, sizeof(*rows), row_cmp);
-  printf("proto\tport\tdir\tpackets\tbytes\n");
-  for (size_t i = 0; i < nrows; i++) {
-    const row_t *r = &rows[i];
-    char port[40];
-    if (r->port >= 0)
-      snprintf(port, sizeof(port), "%d", r->port);
-    else
-      snprintf(port, sizeof(port), "%s", r->name);
-    if (r->ip)
-      printf("%s\t%s\tin\t%llu\t%llu\n", its_proto_name(r->proto), port,
-             (unsigned long long)r->ip, (unsigned long long)r->ib);
-    if (r->op)
-      printf("%s\t%s\tout\t%llu\t%llu\n", its_proto_name(r->proto), port,
-             (unsigned long long)r->op, (unsigned long long)r->ob);
-  }
-}
-
-static void rows_from_counters(const port_counters_t *c) {
-  for (uint32_t i = 0; i < c->seen_count; i++) {
-    uint32_t idx = c->seen[i];
-    const port_count_t *pc = &c->ports[idx];
-    row_t *r = row_for(idx >= 65536 ? ITS_PROTO_UDP : ITS_PROTO_TCP,
-                       (int)(idx & 0xffff), NULL);
-    r->ip = pc->in.packets;
-    r->ib = pc->in.bytes;
-    r->op = pc->out.packets;
-    r->ob = pc->out.bytes;
-  }
 }
 
 static void summary(const port_counters_t *c, int ebpf) {
@@ -174,9 +109,13 @@ typedef struct {
 static void on_packet(u_char *user, const struct pcap_pkthdr *h,
                       const u_char *bytes) {
   pcap_ctx_t *ctx = (pcap_ctx_t *)user;
-  port_counters_count(ctx->c, ctx->dlt, bytes, h->caplen,
+  port_counters_count(ctx->c, ctx->dlt, bytes, h->caplen, h->len,
                       (uint32_t)h->ts.tv_sec);
 }
+
+/* Exit status when a capture file is cut short or damaged: the table of
+ * what was read before is printed (doc/iptraf-services-count.1). */
+#define EXIT_FILE_CUT 3
 
 static int count_file(const char *path, port_counters_t *c) {
   capture_status_t st;
@@ -188,9 +127,16 @@ static int count_file(const char *path, port_counters_t *c) {
   }
   pcap_ctx_t ctx = {c, pcap_datalink(p)};
   if (pcap_loop(p, -1, on_packet, (u_char *)&ctx) == PCAP_ERROR) {
-    fprintf(stderr, "iptraf-services-count: %s: %s\n", path, pcap_geterr(p));
+    /* What was read before counts: the table is printed, status 3. */
+    char where[PCAP_ERRBUF_SIZE + 128];
+    capture_file_error_text(p, (unsigned long long)c->frames, where,
+                            sizeof(where));
+    fprintf(stderr,
+            "iptraf-services-count: %s: %s; the table counts the %llu "
+            "frames before it\n",
+            path, where, (unsigned long long)c->frames);
     pcap_close(p);
-    return 2;
+    return EXIT_FILE_CUT;
   }
   pcap_close(p);
   return 0;
@@ -204,7 +150,7 @@ static void on_signal(int sig) {
 
 /* Both live methods capture (or decode) this much of each packet: the
  * same counts, malformed ones included. */
-#define LIVE_SNAPLEN 128
+#define LIVE_SNAPLEN ITS_DEFAULT_SNAPLEN
 
 static double since(const struct timespec *start) {
   struct timespec now;
@@ -260,34 +206,26 @@ static int count_live(const char *iface, double seconds, int buffer_mib,
   return 0;
 }
 
-#ifdef ITS_HAVE_EBPF
-static void on_ebpf_message(void *ud, int sev, const char *msg) {
-  (void)ud;
-  if (sev <= 4)
-    fprintf(stderr, "iptraf-services-count: %s\n", msg);
-}
-
 /* -m ebpf: the plugin's in-kernel counter (src/ebpf_source.c), read once at
  * the end. The deadline starts when the program is attached. */
 static int count_live_ebpf(const char *iface, double seconds,
                            const port_set_t *ports, port_counters_t *c) {
-  ebpf_config_t cfg = {.device = iface,
-                       .ports = ports,
-                       .snaplen = LIVE_SNAPLEN,
-                       .promisc = 0,
-                       .frag_slots = 4096,
-                       .frag_ttl = 60,
-                       .retry_interval = 0.2,
-                       .log = on_ebpf_message,
-                       .ud = NULL};
+  /* As the plugin's <Capture> defaults, but a quicker first attempt. */
+  static const capture_config_t live = {.snaplen = LIVE_SNAPLEN,
+                                        .frag_slots = ITS_DEFAULT_FRAG_SLOTS,
+                                        .frag_ttl = ITS_DEFAULT_FRAG_TIMEOUT,
+                                        .retry_interval = 0.2,
+                                        .log = on_message};
+  capture_config_t cfg = live;
+  cfg.name = cfg.device = iface;
+  cfg.ports = ports;
   /* The plugin waits for a missing interface; a one-shot count does not. */
   if (strcmp(iface, "any") != 0 && if_nametoindex(iface) == 0) {
     fprintf(stderr, "iptraf-services-count: %s: no such interface\n", iface);
     return 2;
   }
-  ebpf_status_t st;
   char err[512];
-  ebpf_source_t *s = ebpf_source_start(&cfg, &st, err, sizeof(err));
+  void *s = capture_ebpf_engine.start(&cfg, err, sizeof(err));
   if (s == NULL) {
     fprintf(stderr, "iptraf-services-count: %s: eBPF: %s\n", iface, err);
     char log[8192];
@@ -297,12 +235,12 @@ static int count_live_ebpf(const char *iface, double seconds,
     return 2;
   }
   /* The program is attached by the source's thread: wait for it (its
-   * failures are reported through on_ebpf_message). */
+   * failures are reported through on_message). */
   capture_stats_t stats;
   struct timespec start;
   clock_gettime(CLOCK_MONOTONIC, &start);
   for (;;) {
-    ebpf_source_snapshot(s, c, &stats);
+    capture_ebpf_engine.snapshot(s, c, &stats, 0);
     if (stats.running || interrupted || since(&start) >= 5)
       break;
     usleep(10000);
@@ -312,7 +250,7 @@ static int count_live_ebpf(const char *iface, double seconds,
             "iptraf-services-count: %s: eBPF: the program could not "
             "be attached to the interface\n",
             iface);
-    ebpf_source_stop(s);
+    capture_ebpf_engine.stop(s);
     return 2;
   }
   clock_gettime(CLOCK_MONOTONIC, &start);
@@ -320,25 +258,18 @@ static int count_live_ebpf(const char *iface, double seconds,
   while (since(&start) < seconds && !interrupted)
     usleep(2000);
   /* Nothing is queued: the counters are complete once read. */
-  ebpf_source_snapshot(s, c, &stats);
-  ebpf_source_stop(s);
+  capture_ebpf_engine.snapshot(s, c, &stats, 0);
+  capture_ebpf_engine.stop(s);
   return 0;
 }
-#endif
 
 static void on_log_value(void *ud, const its_value_t *v) {
   (void)ud;
-  row_t *r = row_for(v->proto, v->port, v->name);
+  count_row_t *r = row_for(v->proto, v->port, v->name);
   r->ip = v->in_packets;
   r->ib = v->in_bytes;
   r->op = v->out_packets;
   r->ob = v->out_bytes;
-}
-
-static void on_log_message(void *ud, int sev, const char *msg) {
-  (void)ud;
-  if (sev <= 4)
-    fprintf(stderr, "iptraf-services-count: %s\n", msg);
 }
 
 static int count_log(const char *path, const port_set_t *ports,
@@ -355,7 +286,7 @@ static int count_log(const char *path, const port_set_t *ports,
                              .default_interval = 10,
                              .max_line = 65536,
                              .emit = on_log_value,
-                             .log = on_log_message};
+                             .log = on_message};
   log_source_t *s = log_source_new(&cfg);
   if (s == NULL)
     return 2;
@@ -375,126 +306,148 @@ static int count_log(const char *path, const port_set_t *ports,
   return 0;
 }
 
-int main(int argc, char **argv) {
-  const char *file = NULL, *iface = NULL, *logpath = NULL;
-  double seconds = -1;
-  int buffer_mib = 32;
-  int have_ports = 0;
-  int ebpf = 0;
-  port_set_t *ports = calloc(1, sizeof(*ports));
-  services_t *svc = services_new();
-  services_load_system(svc);
+/* What the command line asks for. */
+typedef struct {
+  const char *file, *iface, *logpath;
+  double seconds;
+  int buffer_mib;
+  int have_ports;
+  int ebpf;
+  port_set_t *ports;
+  services_t *svc;
+} request_t;
 
-  int opt, rc = 0;
-  while (rc == 0 && (opt = getopt(argc, argv, "p:r:i:t:l:B:m:h")) != -1) {
-    char err[256];
-    switch (opt) {
-    case 'p':
-      if (portspec_add(ports, optarg, svc, err, sizeof(err)) != 0) {
-        fprintf(stderr, "iptraf-services-count: -p %s\n", err);
-        rc = 2;
-      }
-      have_ports = 1;
-      break;
-    case 'r':
-      file = optarg;
-      break;
-    case 'i':
-      iface = optarg;
-      break;
-    case 't':
-      seconds = atof(optarg);
-      break;
-    case 'l':
-      logpath = optarg;
-      break;
-    case 'B':
-      buffer_mib = atoi(optarg);
-      if (buffer_mib < 1 || buffer_mib > 4096) {
-        fprintf(stderr, "iptraf-services-count: -B: 1 to 4096 MiB\n");
-        rc = 2;
-      }
-      break;
-    case 'm':
-      if (strcmp(optarg, "pcap") == 0) {
-        ebpf = 0;
-      } else if (strcmp(optarg, "ebpf") == 0) {
-#ifdef ITS_HAVE_EBPF
-        ebpf = 1;
-#else
-        fprintf(stderr, "iptraf-services-count: -m ebpf: this build has no "
-                        "eBPF method (configure found no clang BPF target, "
-                        "bpftool or libbpf)\n");
-        rc = 2;
-#endif
-      } else {
-        fprintf(stderr,
-                "iptraf-services-count: -m %s: the methods are pcap "
-                "and ebpf\n",
-                optarg);
-        rc = 2;
-      }
-      break;
-    case 'h':
-      usage(stdout);
-      rc = -1;
-      break;
-    default:
-      usage(stderr);
-      rc = 2;
-    }
+/* -m METHOD: 0, or 2 with a message. */
+static int parse_method(request_t *q, const char *m) {
+  if (strcmp(m, "pcap") == 0) {
+    q->ebpf = 0;
+    return 0;
   }
-  if (rc == 0 && (optind != argc || (!!file + !!iface + !!logpath) != 1 ||
-                  (iface && seconds <= 0))) {
+  if (strcmp(m, "ebpf") != 0) {
+    fprintf(stderr,
+            "iptraf-services-count: -m %s: the methods are pcap and ebpf\n", m);
+    return 2;
+  }
+  q->ebpf = 1;
+  if (capture_ebpf_built)
+    return 0;
+  fprintf(stderr, "iptraf-services-count: -m ebpf: this build has no eBPF "
+                  "method (configure found no clang BPF target, bpftool or "
+                  "libbpf)\n");
+  return 2;
+}
+
+/* One option: 0, 2 (a bad one, said), or -1 (done: --help, --version). */
+static int parse_option(request_t *q, int opt) {
+  char err[256];
+  switch (opt) {
+  case 'p':
+    q->have_ports = 1;
+    if (portspec_add(q->ports, optarg, q->svc, err, sizeof(err)) == 0)
+      return 0;
+    fprintf(stderr, "iptraf-services-count: -p %s\n", err);
+    return 2;
+  case 'r': /* one of the three: parse_args checks */
+  case 'i':
+  case 'l':
+    *(opt == 'r' ? &q->file : opt == 'i' ? &q->iface : &q->logpath) = optarg;
+    return 0;
+  case 't':
+    q->seconds = atof(optarg);
+    return 0;
+  case 'B':
+    q->buffer_mib = atoi(optarg);
+    if (q->buffer_mib >= 1 && q->buffer_mib <= 4096)
+      return 0;
+    fprintf(stderr, "iptraf-services-count: -B: 1 to 4096 MiB\n");
+    return 2;
+  case 'm':
+    return parse_method(q, optarg);
+  case 'h':
+    usage(stdout);
+    return -1;
+  case 'V':
+    version();
+    return -1;
+  default:
+    usage(stderr);
+    return 2;
+  }
+}
+
+static int parse_args(request_t *q, int argc, char **argv) {
+  /* Long forms only for what users type without reading the man page. */
+  static const struct option long_options[] = {
+      {"help", no_argument, NULL, 'h'},
+      {"version", no_argument, NULL, 'V'},
+      {NULL, 0, NULL, 0}};
+  int opt, rc = 0;
+  while (rc == 0 && (opt = getopt_long(argc, argv, "p:r:i:t:l:B:m:h",
+                                       long_options, NULL)) != -1)
+    rc = parse_option(q, opt);
+  if (rc == 0 &&
+      (optind != argc || (!!q->file + !!q->iface + !!q->logpath) != 1 ||
+       (q->iface && q->seconds <= 0))) {
     usage(stderr);
     rc = 2;
   }
-  if (rc == 0 && ebpf && !iface) {
+  if (rc == 0 && q->ebpf && !q->iface) {
     fprintf(stderr, "iptraf-services-count: -m ebpf counts live only (-i); "
                     "files and logs are read in user space\n");
     rc = 2;
   }
-  if (rc != 0) {
-    free(ports);
-    services_free(svc);
-    return rc < 0 ? 0 : rc;
-  }
-
-  if (logpath) {
-    rc = count_log(logpath, have_ports ? ports : NULL, svc);
-  } else {
-    if (!have_ports) {
-      port_set_add_range(ports, ITS_PROTO_TCP, 0, 1023);
-      port_set_add_range(ports, ITS_PROTO_UDP, 0, 1023);
-    }
-    port_counters_t c;
-    if (port_counters_init(&c, ports, 4096, 60) != 0) {
-      fprintf(stderr, "iptraf-services-count: out of memory\n");
-      return 2;
-    }
-    if (iface) { /* live: a signal ends the count, the table is printed */
-      signal(SIGINT, on_signal);
-      signal(SIGTERM, on_signal);
-    }
-    if (file)
-      rc = count_file(file, &c);
-#ifdef ITS_HAVE_EBPF
-    else if (ebpf)
-      rc = count_live_ebpf(iface, seconds, ports, &c);
-#endif
-    else
-      rc = count_live(iface, seconds, buffer_mib, &c);
-    if (rc == 0) {
-      rows_from_counters(&c);
-      summary(&c, ebpf);
-    }
-    port_counters_destroy(&c);
-  }
-  if (rc == 0)
-    print_rows();
-  free(rows);
-  free(row_of_port);
-  free(ports);
-  services_free(svc);
   return rc;
+}
+
+/* A capture file or a live interface, into the table. */
+static int count_packets(const request_t *q) {
+  if (!q->have_ports)
+    port_set_add_defaults(q->ports);
+  port_counters_t c;
+  if (port_counters_init(&c, q->ports, ITS_DEFAULT_FRAG_SLOTS,
+                         ITS_DEFAULT_FRAG_TIMEOUT) != 0) {
+    fprintf(stderr, "iptraf-services-count: out of memory\n");
+    return 2;
+  }
+  int rc;
+  if (q->iface) { /* live: a signal ends the count, the table is printed */
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+  }
+  if (q->file)
+    rc = count_file(q->file, &c);
+  else if (q->ebpf)
+    rc = count_live_ebpf(q->iface, q->seconds, q->ports, &c);
+  else
+    rc = count_live(q->iface, q->seconds, q->buffer_mib, &c);
+  if (rc == 0 || rc == EXIT_FILE_CUT) {
+    if (count_table_add(&table, &c) != 0) {
+      fprintf(stderr, "iptraf-services-count: out of memory\n");
+      rc = 2;
+    }
+    summary(&c, q->ebpf);
+  }
+  port_counters_destroy(&c);
+  return rc;
+}
+
+int main(int argc, char **argv) {
+  request_t q = {.seconds = -1, .buffer_mib = ITS_DEFAULT_BUFFER_MIB};
+  q.ports = calloc(1, sizeof(*q.ports));
+  q.svc = services_new();
+  if (q.ports == NULL || q.svc == NULL) {
+    fprintf(stderr, "iptraf-services-count: out of memory\n");
+    return 2;
+  }
+  services_load_system(q.svc);
+  int rc = parse_args(&q, argc, argv);
+  if (rc == 0)
+    rc = q.logpath ? count_log(q.logpath, q.have_ports ? q.ports : NULL, q.svc)
+                   : count_packets(&q);
+  if (rc == 0 || rc == EXIT_FILE_CUT)
+    count_table_print(&table, stdout);
+  count_table_free(&table);
+  free(q.ports);
+  services_free(q.svc);
+  return rc < 0 ? 0 : rc;
 }

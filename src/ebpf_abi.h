@@ -5,16 +5,18 @@
 #ifndef ITS_EBPF_ABI_H
 #define ITS_EBPF_ABI_H
 
+#include "its_proto.h"
+
 /* Slots of the counters map. Slots from EBPF_SLOT_FIRST_PORT on belong to
  * monitored (protocol, port) pairs, through the port_slot map (index
- * proto * 65536 + port, proto 0 TCP, 1 UDP; value 0: not monitored). */
+ * its_port_index(proto, port); value 0: not monitored). */
 #define EBPF_SLOT_OTHER_TCP 0         /* in: TCP packets on no monitored port */
 #define EBPF_SLOT_OTHER_UDP 1         /* in: UDP packets on no monitored port */
 #define EBPF_SLOT_FRAG_UNATTRIBUTED 2 /* in: fragments of unknown datagrams */
 #define EBPF_SLOT_MALFORMED 3         /* in: packets and captured bytes */
 #define EBPF_SLOT_FIRST_PORT 4
 
-#define EBPF_PORT_SLOT_ENTRIES (2 * 65536)
+#define EBPF_PORT_SLOT_ENTRIES ITS_NINDEXES
 
 /* How the packet data starts (the program's link_mode). */
 #define EBPF_MODE_ETHERNET 0 /* SOCK_RAW: an Ethernet header */

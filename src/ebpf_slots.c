@@ -14,8 +14,7 @@ int ebpf_slots_build(ebpf_slots_t *m, const port_set_t *ports) {
   }
   uint32_t n = EBPF_SLOT_FIRST_PORT;
   for (uint32_t idx = 0; idx < EBPF_PORT_SLOT_ENTRIES; idx++) {
-    its_proto_t p = idx >= 65536 ? ITS_PROTO_UDP : ITS_PROTO_TCP;
-    if (!port_set_has(ports, p, idx & 0xffff))
+    if (!port_set_has(ports, its_index_proto(idx), its_index_port(idx)))
       continue;
     if (n >= EBPF_SLOT_FIRST_PORT + ports->count)
       break; /* count inconsistent with the bits: never overflow */
@@ -80,10 +79,6 @@ void ebpf_slots_to_counters(const ebpf_slots_t *m,
       continue;
     uint32_t idx = m->index_of[s];
     dst->ports[idx] = v;
-    uint64_t bit = (uint64_t)1 << (idx & 63);
-    if (!(dst->seen_bits[idx >> 6] & bit)) {
-      dst->seen_bits[idx >> 6] |= bit;
-      dst->seen[dst->seen_count++] = idx;
-    }
+    port_counters_mark_seen(dst, idx);
   }
 }

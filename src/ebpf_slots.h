@@ -15,7 +15,7 @@
 
 typedef struct {
   uint32_t *slot_of;  /* [EBPF_PORT_SLOT_ENTRIES]: 0 or a slot */
-  uint32_t *index_of; /* [nslots]: proto * 65536 + port of each slot */
+  uint32_t *index_of; /* [nslots]: its_port_index() of each slot */
   uint32_t nslots;    /* EBPF_SLOT_FIRST_PORT + monitored pairs */
 } ebpf_slots_t;
 

@@ -1,4 +1,5 @@
 #include "ebpf_source.h"
+#include "its_defaults.h"
 #include "its_message.h"
 
 #include <arpa/inet.h>
@@ -11,7 +12,6 @@
 #include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +25,9 @@
 
 #include "ebpf_slots.h"
 #include "its_count.skel.h"
+#include "ebpf_internal.h"
+#include "ebpf_libbpf.h"
+#include "netif.h"
 #include "retry_state.h"
 
 #ifndef PACKET_IGNORE_OUTGOING
@@ -34,133 +37,8 @@
 #define SO_ATTACH_BPF 50
 #endif
 
-/* Loading is retried after retry_interval, then twice as long each time up
- * to this (a rejected program costs the kernel a verification each time). */
-#define LOAD_RETRY_CAP 60.0
-
-struct ebpf_source_s {
-  ebpf_config_t cfg;
-  char *device;
-  int any;
-  struct its_count *skel; /* loaded program and maps, NULL until loaded */
-  ebpf_slots_t slots;
-  const volatile ebpf_counter_t *counters;
-  size_t counters_len;
-  int wake_fd;
-  int link_fd; /* link events (rtnetlink), or -1: then RetryInterval polls */
-  pthread_t thread;
-  int thread_started;
-
-  retry_state_t load_retry; /* the start's attempt, then the thread's */
-
-  pthread_mutex_t lock; /* guards stop, loaded and stats */
-  int stop;
-  int loaded; /* skel and counters are set and stay until stop */
-  capture_stats_t stats;
-};
-
-/* Messages go to the configured log callback. */
-#define say(s, sev, ...)                                                       \
-  its_message((s)->cfg.log, (s)->cfg.ud, (sev), __VA_ARGS__)
-
-/* libbpf's own messages: the last warning is kept for our error message
- * (its generic RLIMIT_MEMLOCK hint on EPERM is misleading, so never
- * printed as is). Per thread: each source loads in its own. */
-static __thread char libbpf_msg[512];
-/* The end of the verifier's log of the last program this thread had
- * refused (what it rejected is at the end). */
-static __thread char load_log[8192];
-
-static void keep_load_log(const char *fmt, va_list ap) {
-  va_list aq;
-  va_copy(aq, ap);
-  int n = vsnprintf(NULL, 0, fmt, aq);
-  va_end(aq);
-  char *all = n > 0 ? malloc((size_t)n + 1) : NULL;
-  if (all == NULL)
-    return;
-  va_copy(aq, ap);
-  vsnprintf(all, (size_t)n + 1, fmt, aq);
-  va_end(aq);
-  size_t len = (size_t)n, keep = sizeof(load_log) - 1;
-  const char *tail = len > keep ? all + (len - keep) : all;
-  snprintf(load_log, sizeof(load_log), "%s", tail);
-  free(all);
-}
-
-static int on_libbpf_print(enum libbpf_print_level level, const char *fmt,
-                           va_list ap) {
-  if (level != LIBBPF_WARN)
-    return 0;
-  if (strstr(fmt, "BEGIN PROG LOAD LOG"))
-    keep_load_log(fmt, ap);
-  char buf[512];
-  vsnprintf(buf, sizeof(buf), fmt, ap);
-  size_t n = strlen(buf);
-  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-    buf[--n] = '\0';
-  if (n == 0 || strstr(buf, "RLIMIT_MEMLOCK"))
-    return 0;
-  snprintf(libbpf_msg, sizeof(libbpf_msg), "%s", buf);
-  return 0;
-}
-
-/* The verifier's reason (the last line of its log before the statistics),
- * or 0 when no program was refused by it. */
-static int verifier_verdict(char *out, size_t outlen) {
-  char *log = strdup(load_log);
-  if (log == NULL || log[0] == '\0') {
-    free(log);
-    return 0;
-  }
-  static const char *const noise[] = {"-- END PROG LOAD LOG", "processed ",
-                                      "verification time", "stack depth",
-                                      "libbpf: "};
-  int found = 0;
-  char *end = log + strlen(log);
-  while (!found && end > log) {
-    char *nl = end;
-    *nl = '\0';
-    char *line = nl;
-    while (line > log && line[-1] != '\n')
-      line--;
-    end = line > log ? line - 1 : log;
-    if (*line == '\0')
-      continue;
-    int skip = 0;
-    for (size_t i = 0; i < sizeof(noise) / sizeof(noise[0]); i++)
-      if (strncmp(line, noise[i], strlen(noise[i])) == 0)
-        skip = 1;
-    if (!skip) {
-      snprintf(out, outlen, "%s", line);
-      found = 1;
-    }
-  }
-  if (!found)
-    snprintf(out, outlen, "see its log");
-  free(log);
-  return 1;
-}
-
-static pthread_once_t libbpf_print_once = PTHREAD_ONCE_INIT;
-
-static void set_libbpf_print(void) { libbpf_set_print(on_libbpf_print); }
-
-static const char *permission_advice =
-    "the eBPF method needs root, or CAP_BPF (or CAP_SYS_ADMIN) and "
-    "CAP_NET_RAW for collectd; Method \"pcap\" needs only CAP_NET_RAW";
-
-/* Undoes load_program, whole or partial. */
-static void unload(ebpf_source_t *s) {
-  if (s->counters)
-    munmap((void *)s->counters, s->counters_len);
-  s->counters = NULL;
-  its_count__destroy(s->skel); /* detaches nothing: closes prog and maps */
-  s->skel = NULL;
-}
-
 static void free_source(ebpf_source_t *s) {
-  unload(s);
+  ebpf_unload(s);
   ebpf_slots_free(&s->slots);
   if (s->wake_fd >= 0)
     close(s->wake_fd);
@@ -178,36 +56,6 @@ static int stopping(ebpf_source_t *s) {
   return stop;
 }
 
-/* A socket told of every interface's changes. The watcher looked at the
- * name only when its socket reported an error (the interface went down,
- * while it still had its name) or every RetryInterval, so an interface
- * renamed and brought up again in between had its new name's traffic
- * counted under the old one until then (a fifth of a second at
- * RetryInterval 0.2). */
-static int open_link_events(void) {
-  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
-                  NETLINK_ROUTE);
-  if (fd < 0)
-    return -1;
-  struct sockaddr_nl a = {.nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK};
-  if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-/* The events only wake the watcher, which then looks for itself. */
-static void drain_link_events(int fd) {
-  char buf[8192];
-  for (;;) {
-    ssize_t n = recv(fd, buf, sizeof(buf), 0);
-    if (n > 0 || (n < 0 && errno == ENOBUFS)) /* overrun: looked at anyway */
-      continue;
-    break;
-  }
-}
-
 /* Waits up to `seconds` (< 0: for ever): 1 on stop, 2 when `sock` has an
  * error to report, 3 when some interface changed (only while attached, to
  * `sock`), 0 otherwise. */
@@ -221,7 +69,7 @@ static int wait_event(ebpf_source_t *s, int sock, double seconds) {
   if (rc > 0 && sock >= 0 && p[1].revents)
     return 2;
   if (rc > 0 && sock >= 0 && p[2].revents) {
-    drain_link_events(s->link_fd);
+    netif_events_drain(s->link_fd);
     return 3;
   }
   return 0;
@@ -236,23 +84,9 @@ typedef enum {
   ST_DOWN,
 } attach_state_t;
 
-/* The ARPHRD_* type of an interface, or -1 (errno set). */
-static int interface_type(const char *dev) {
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return -1;
-  struct ifreq ifr;
-  memset(&ifr, 0, sizeof(ifr));
-  snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
-  int rc = ioctl(fd, SIOCGIFHWADDR, &ifr);
-  int e = errno;
-  close(fd);
-  errno = e;
-  return rc == 0 ? ifr.ifr_hwaddr.sa_family : -1;
-}
-
 /* Opens, configures, attaches and binds a socket to `ifindex`. Returns the
- * socket, or -1 with *state and err set. */
+ * socket, or -1 with *state and err set. One sequence of socket steps, each
+ * undone on failure. */
 static int attach(ebpf_source_t *s, int ifindex, attach_state_t *state,
                   char *err, size_t errlen) {
   /* Like libpcap: the link header as the device has it (SOCK_RAW), or
@@ -260,7 +94,7 @@ static int attach(ebpf_source_t *s, int ifindex, attach_state_t *state,
   uint32_t mode = EBPF_MODE_COOKED;
   int is_lo = 0;
   if (!s->any) {
-    int type = interface_type(s->device);
+    int type = netif_type(s->device);
     if (type < 0) {
       *state = errno == ENODEV ? ST_MISSING : ST_FAILED;
       snprintf(err, errlen, "reading the link type: %s", strerror(errno));
@@ -332,143 +166,12 @@ static int attach(ebpf_source_t *s, int ifindex, attach_state_t *state,
   return sock;
 }
 
-static int interface_up(const char *dev) {
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return 1;
-  struct ifreq ifr;
-  memset(&ifr, 0, sizeof(ifr));
-  snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
-  int up = ioctl(fd, SIOCGIFFLAGS, &ifr) != 0 || (ifr.ifr_flags & IFF_UP);
-  close(fd);
-  return up;
-}
-
 static void set_running(ebpf_source_t *s, int running, int reopened) {
   pthread_mutex_lock(&s->lock);
   s->stats.running = running;
   if (reopened)
     s->stats.reopens++;
   pthread_mutex_unlock(&s->lock);
-}
-
-/* Resource shortages are not the kernel refusing the program. */
-static int is_resource_error(int e) {
-  return e == EMFILE || e == ENFILE || e == ENOMEM || e == EAGAIN ||
-         e == ENOBUFS;
-}
-
-/* Loads the program and maps the counters. Returns EBPF_OK, or another
- * status with *errnum (the cause, for telling errors apart) and one
- * sentence in err, everything undone. */
-static ebpf_status_t load_program(ebpf_source_t *s, int *errnum, char *err,
-                                  size_t errlen) {
-  ebpf_status_t status = EBPF_FAILED;
-  /* Without CAP_NET_RAW nothing can be attached: say so before loading. */
-  int probe = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (probe < 0) {
-    *errnum = errno;
-    if (errno == EPERM || errno == EACCES) {
-      snprintf(err, errlen, "permission denied opening a packet socket: %s",
-               permission_advice);
-      return EBPF_NO_PERMISSION;
-    }
-    snprintf(err, errlen, "opening a packet socket: %s", strerror(errno));
-    return EBPF_FAILED;
-  }
-  close(probe);
-
-  pthread_once(&libbpf_print_once, set_libbpf_print);
-  libbpf_msg[0] = '\0';
-  load_log[0] = '\0';
-  s->skel = its_count__open();
-  if (s->skel == NULL) {
-    *errnum = errno;
-    snprintf(err, errlen, "opening the embedded eBPF object: %s",
-             strerror(errno));
-    goto fail;
-  }
-  const ebpf_config_t *cfg = &s->cfg;
-  s->skel->rodata->snaplen =
-      (uint32_t)(cfg->snaplen > 0 ? cfg->snaplen : 65535);
-  s->skel->rodata->frag_ttl_ns =
-      (uint64_t)(cfg->frag_ttl ? cfg->frag_ttl : 60) * 1000000000ULL;
-  if (bpf_map__set_max_entries(s->skel->maps.counters, s->slots.nslots) != 0 ||
-      bpf_map__set_max_entries(
-          s->skel->maps.frags,
-          (uint32_t)(cfg->frag_slots ? cfg->frag_slots : 4096)) != 0) {
-    *errnum = EINVAL;
-    snprintf(err, errlen, "sizing the maps failed");
-    goto fail;
-  }
-  int rc = its_count__load(s->skel);
-  if (rc != 0) {
-    int e = rc < 0 ? -rc : errno;
-    *errnum = e;
-    char verdict[256];
-    if (verifier_verdict(verdict, sizeof(verdict))) {
-      /* The verifier says EACCES too: its log tells it from a permission
-       * problem. */
-      snprintf(err, errlen,
-               "the kernel's verifier refused the eBPF program "
-               "(%s): %s",
-               strerror(e), verdict);
-    } else if (e == EPERM || e == EACCES) {
-      status = EBPF_NO_PERMISSION;
-      snprintf(err, errlen, "permission denied loading the eBPF program: %s",
-               permission_advice);
-    } else if (is_resource_error(e)) {
-      snprintf(err, errlen, "not enough resources to load the eBPF program: %s",
-               strerror(e));
-    } else {
-      snprintf(err, errlen, "the kernel refused the eBPF program (%s)%s%s",
-               strerror(e), libbpf_msg[0] ? ": " : "", libbpf_msg);
-    }
-    goto fail;
-  }
-
-  /* The port-to-slot map is written once, through a mapping (array map
-   * elements are 8-byte aligned: a 4-byte value takes 8). */
-  size_t slot_len = EBPF_PORT_SLOT_ENTRIES * 8;
-  void *slot_map = mmap(NULL, slot_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-                        bpf_map__fd(s->skel->maps.port_slot), 0);
-  if (slot_map == MAP_FAILED) {
-    *errnum = errno;
-    snprintf(err, errlen, "mapping the port map: %s", strerror(errno));
-    goto fail;
-  }
-  for (uint32_t i = 0; i < EBPF_PORT_SLOT_ENTRIES; i++)
-    ((uint32_t *)slot_map)[2 * i] = s->slots.slot_of[i];
-  munmap(slot_map, slot_len);
-  s->counters_len = (size_t)s->slots.nslots * sizeof(ebpf_counter_t);
-  void *cm = mmap(NULL, s->counters_len, PROT_READ, MAP_SHARED,
-                  bpf_map__fd(s->skel->maps.counters), 0);
-  if (cm == MAP_FAILED) {
-    *errnum = errno;
-    snprintf(err, errlen, "mapping the counters: %s", strerror(errno));
-    goto fail;
-  }
-  s->counters = cm;
-  return EBPF_OK;
-
-fail:
-  unload(s);
-  return status;
-}
-
-/* After a failed load: said once per distinct cause (errno), whatever the
- * step that met it. */
-static void load_failed(ebpf_source_t *s, int errnum, const char *err) {
-  if (!retry_state_failed(&s->load_retry, errnum, NULL))
-    return;
-  double next =
-      retry_state_delay(&s->load_retry, s->cfg.retry_interval, LOAD_RETRY_CAP);
-  say(s, 3,
-      "capture on %s: Method \"ebpf\": %s; retrying in %g s, then "
-      "less often (up to every %g s)",
-      s->device, err, next,
-      s->cfg.retry_interval > LOAD_RETRY_CAP ? s->cfg.retry_interval
-                                             : LOAD_RETRY_CAP);
 }
 
 /* Until the program is loaded: returns 1 when it is, 0 on stop. */
@@ -480,12 +183,12 @@ static int load_thread_part(ebpf_source_t *s) {
       return 0;
     int errnum = 0;
     char err[512] = "";
-    if (load_program(s, &errnum, err, sizeof(err)) == EBPF_OK)
+    if (ebpf_load_program(s, &errnum, err, sizeof(err)) == EBPF_OK)
       break;
-    load_failed(s, errnum, err);
+    ebpf_load_failed(s, errnum, err);
   }
   unsigned failed = retry_state_succeeded(&s->load_retry);
-  say(s, 6,
+  say(s, ITS_INFO,
       "capture on %s: Method \"ebpf\" loaded after %u failed "
       "attempt%s",
       s->device, failed, failed == 1 ? "" : "s");
@@ -495,13 +198,86 @@ static int load_thread_part(ebpf_source_t *s) {
   return 1;
 }
 
+/* What the watcher remembers between two attachments. */
+typedef struct {
+  retry_state_t retry;
+  int error_said; /* an ERROR since the last start: say how it ended */
+  int ever;       /* attached once */
+} attach_history_t;
+
+/* One message per distinct error, not one per attempt. */
+static void say_attach_failed(ebpf_source_t *s, attach_history_t *h,
+                              attach_state_t st, const char *err) {
+  if (!retry_state_failed(&h->retry, (int)st, err))
+    return;
+  if (st == ST_MISSING)
+    say(s, ITS_WARNING,
+        "capture on %s: the interface does not exist (yet); waiting for it",
+        s->device);
+  else if (st == ST_NO_PERMISSION)
+    say(s, ITS_ERROR, "capture on %s: permission denied (%s): %s; retrying",
+        s->device, err, ebpf_permission_advice);
+  else
+    say(s, ITS_ERROR, "capture on %s: %s; retrying", s->device, err);
+  h->error_said |= st != ST_MISSING;
+}
+
+static void say_attached(ebpf_source_t *s, attach_history_t *h) {
+  unsigned failed = retry_state_succeeded(&h->retry);
+  char after[64];
+  retry_state_after_text(failed, h->error_said, after, sizeof(after));
+  say(s, ITS_INFO,
+      "capture on %s: %s (eBPF socket filter, nothing queued to user "
+      "space)%s",
+      s->device, h->ever ? "resumed" : "started", after);
+  set_running(s, 1, h->ever);
+  h->ever = 1;
+  h->error_said = 0;
+}
+
+/* Counting happens in the kernel; this thread only watches the socket: a
+ * deleted interface leaves it unbound (ENETDOWN), a downed one keeps it
+ * bound and counting resumes when the interface is up again. Returns on
+ * stop, or when the interface is gone (to re-attach). */
+static void watch(ebpf_source_t *s, int sock, int ifindex) {
+  int down_said = 0;
+  for (;;) {
+    int ev = wait_event(s, sock, s->cfg.retry_interval);
+    if (ev == 1)
+      return;
+    int soerr = 0;
+    socklen_t len = sizeof(soerr);
+    if (ev == 2)
+      getsockopt(sock, SOL_SOCKET, SO_ERROR, &soerr, &len);
+    if (s->any)
+      continue;
+    int now = (int)if_nametoindex(s->device);
+    if (now != ifindex) {
+      say(s, ITS_WARNING,
+          "capture on %s stopped: the interface was deleted%s; reopening",
+          s->device, now > 0 ? " and created again" : "");
+      return;
+    }
+    if (ev == 3)
+      continue; /* a link event: the name is all it is looked for */
+    int up = netif_is_up(s->device) != 0; /* unknown: as up */
+    if (up == !down_said)
+      continue;
+    if (up)
+      say(s, ITS_INFO, "capture on %s: the interface is up again", s->device);
+    else
+      say(s, ITS_WARNING,
+          "capture on %s: the interface is down; counting resumes when it "
+          "is up",
+          s->device);
+    down_said = !up;
+  }
+}
+
 static void *source_thread(void *arg) {
   ebpf_source_t *s = arg;
-  retry_state_t attach_retry;
-  retry_state_init(&attach_retry);
-  int error_said = 0; /* an ERROR since the last start: say how it ended */
-  int ever = 0;
-
+  attach_history_t h = {.error_said = 0};
+  retry_state_init(&h.retry);
   pthread_mutex_lock(&s->lock);
   int loaded = s->loaded;
   pthread_mutex_unlock(&s->lock);
@@ -516,79 +292,20 @@ static void *source_thread(void *arg) {
     if (s->any || ifindex > 0)
       sock = attach(s, ifindex, &st, err, sizeof(err));
     if (sock < 0) {
-      if (retry_state_failed(&attach_retry, (int)st, err)) {
-        if (st == ST_MISSING)
-          say(s, 4,
-              "capture on %s: the interface does not exist (yet); "
-              "waiting for it",
-              s->device);
-        else if (st == ST_NO_PERMISSION)
-          say(s, 3, "capture on %s: permission denied (%s): %s; retrying",
-              s->device, err, permission_advice);
-        else
-          say(s, 3, "capture on %s: %s; retrying", s->device, err);
-        error_said |= st != ST_MISSING;
-      }
+      say_attach_failed(s, &h, st, err);
       if (wait_event(s, -1, s->cfg.retry_interval) == 1)
         break;
       continue;
     }
-    unsigned failed = retry_state_succeeded(&attach_retry);
-    char after[64];
-    retry_state_after_text(failed, error_said, after, sizeof(after));
-    say(s, 6,
-        "capture on %s: %s (eBPF socket filter, nothing queued to "
-        "user space)%s",
-        s->device, ever ? "resumed" : "started", after);
-    set_running(s, 1, ever);
-    ever = 1;
-    error_said = 0;
-
-    /* Counting happens in the kernel; this thread only watches the socket:
-     * a deleted interface leaves it unbound (ENETDOWN), a downed one keeps
-     * it bound and counting resumes when the interface is up again. */
-    int down_said = 0;
-    for (;;) {
-      int ev = wait_event(s, sock, s->cfg.retry_interval);
-      if (ev == 1)
-        break;
-      int soerr = 0;
-      socklen_t len = sizeof(soerr);
-      if (ev == 2)
-        getsockopt(sock, SOL_SOCKET, SO_ERROR, &soerr, &len);
-      if (s->any)
-        continue;
-      int now = (int)if_nametoindex(s->device);
-      if (now != ifindex) {
-        say(s, 4,
-            "capture on %s stopped: the interface was deleted%s; "
-            "reopening",
-            s->device, now > 0 ? " and created again" : "");
-        break;
-      }
-      if (ev == 3)
-        continue; /* a link event: the name is all it is looked for */
-      int up = interface_up(s->device);
-      if (!up && !down_said) {
-        say(s, 4,
-            "capture on %s: the interface is down; counting resumes "
-            "when it is up",
-            s->device);
-        down_said = 1;
-      } else if (up && down_said) {
-        say(s, 6, "capture on %s: the interface is up again", s->device);
-        down_said = 0;
-      }
-    }
+    say_attached(s, &h);
+    watch(s, sock, ifindex);
     close(sock); /* detaches the program from this socket */
     set_running(s, 0, 0);
-    if (stopping(s))
-      break;
   }
   return NULL;
 }
 
-ebpf_source_t *ebpf_source_start(const ebpf_config_t *cfg,
+ebpf_source_t *ebpf_source_start(const capture_config_t *cfg,
                                  ebpf_status_t *status, char *err,
                                  size_t errlen) {
   *status = EBPF_FAILED;
@@ -618,17 +335,17 @@ ebpf_source_t *ebpf_source_start(const ebpf_config_t *cfg,
 
   /* The first attempt here, so that the caller knows at once. */
   int errnum = 0;
-  *status = load_program(s, &errnum, err, errlen);
+  *status = ebpf_load_program(s, &errnum, err, errlen);
   if (*status != EBPF_OK) {
     if (!cfg->retry_load)
       goto fail;
-    load_failed(s, errnum, err);
+    ebpf_load_failed(s, errnum, err);
   } else {
     s->loaded = 1; /* no thread yet */
   }
 
   if (!s->any)
-    s->link_fd = open_link_events(); /* poll() skips a negative fd */
+    s->link_fd = netif_events_open();
   int rc = pthread_create(&s->thread, NULL, source_thread, s);
   if (rc != 0) {
     *status = EBPF_FAILED;
@@ -644,10 +361,7 @@ fail:
 }
 
 size_t ebpf_source_load_log(char *buf, size_t len) {
-  if (len == 0)
-    return 0;
-  snprintf(buf, len, "%s", load_log); /* this thread's last refusal */
-  return strlen(buf);
+  return ebpf_libbpf_load_log(buf, len); /* this thread's last refusal */
 }
 
 int ebpf_source_snapshot(ebpf_source_t *s, port_counters_t *dst,
@@ -675,3 +389,24 @@ void ebpf_source_stop(ebpf_source_t *s) {
     pthread_join(s->thread, NULL);
   free_source(s);
 }
+
+/* --- the eBPF engine of capture_engine.h --- */
+
+const int capture_ebpf_built = 1;
+
+static void *engine_start(const capture_config_t *cfg, char *err,
+                          size_t errlen) {
+  ebpf_status_t st;
+  return ebpf_source_start(cfg, &st, err, errlen);
+}
+
+static int engine_snapshot(void *engine, port_counters_t *dst,
+                           capture_stats_t *st, int timeout_ms) {
+  (void)timeout_ms; /* never blocks */
+  return ebpf_source_snapshot(engine, dst, st);
+}
+
+static void engine_stop(void *engine) { ebpf_source_stop(engine); }
+
+const capture_engine_ops_t capture_ebpf_engine = {engine_start, engine_snapshot,
+                                                  engine_stop};

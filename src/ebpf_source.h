@@ -8,31 +8,18 @@
  * kernel that refuses it) is retried by the same thread too, with one
  * message per distinct error and one when it finally loads. Stopping
  * detaches the program and closes every descriptor: nothing is left in the
- * kernel. No collectd types. */
+ * kernel. The eBPF engine of capture_engine.h (capture_ebpf_engine); uses
+ * cfg's device, ports, snaplen, promisc, frag_*, retry_*, log and ud.
+ * No collectd types. */
 #ifndef ITS_EBPF_SOURCE_H
 #define ITS_EBPF_SOURCE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "capture_source.h" /* capture_log_cb_t, capture_stats_t */
+#include "capture_engine.h" /* capture_config_t, capture_stats_t */
 #include "port_counters.h"
 #include "portspec.h"
-
-typedef struct {
-  const char *device; /* interface or "any" */
-  const port_set_t *ports;
-  int snaplen; /* what libpcap would capture: same counts */
-  int promisc;
-  size_t frag_slots;
-  uint32_t frag_ttl;
-  double retry_interval; /* seconds between attempts to attach (and first
-                            delay between attempts to load) */
-  int retry_load;        /* a program that cannot be loaded is retried
-                            instead of failing the start */
-  capture_log_cb_t log;
-  void *ud;
-} ebpf_config_t;
 
 typedef enum {
   EBPF_OK = 0,
@@ -51,7 +38,7 @@ typedef struct ebpf_source_s ebpf_source_t;
  * twice as long each time, up to a minute or retry_interval if longer).
  * NULL then means only that the source itself could not be set up (out of
  * memory or descriptors for the thread). */
-ebpf_source_t *ebpf_source_start(const ebpf_config_t *cfg,
+ebpf_source_t *ebpf_source_start(const capture_config_t *cfg,
                                  ebpf_status_t *status, char *err,
                                  size_t errlen);
 

@@ -2,10 +2,6 @@
 
 #include <string.h>
 
-const char *its_proto_name(its_proto_t proto) {
-  return proto == ITS_PROTO_UDP ? "udp" : "tcp";
-}
-
 typedef struct {
   const char *s;
   size_t len;
@@ -49,19 +45,19 @@ static const char *const ERR_OVERFLOW = "number does not fit in 64 bits";
 /* "<packets> packets, <bytes> bytes <label>" */
 static const char *read_group(cursor_t *c, const char *label, uint64_t *packets,
                               uint64_t *bytes) {
-  int rc;
-  skip_ws(c);
-  if ((rc = read_u64(c, packets)) != 0)
-    return rc == -2 ? ERR_OVERFLOW : ERR_NUMBER;
-  skip_ws(c);
-  if (expect(c, "packets,") != 0)
-    return "expected \"packets,\"";
-  skip_ws(c);
-  if ((rc = read_u64(c, bytes)) != 0)
-    return rc == -2 ? ERR_OVERFLOW : ERR_NUMBER;
-  skip_ws(c);
-  if (expect(c, "bytes") != 0)
-    return "expected \"bytes\"";
+  uint64_t *const value[] = {packets, bytes};
+  static const char *const word[] = {"packets,", "bytes"};
+  static const char *const missing[] = {"expected \"packets,\"",
+                                        "expected \"bytes\""};
+  for (int i = 0; i < 2; i++) {
+    int rc;
+    skip_ws(c);
+    if ((rc = read_u64(c, value[i])) != 0)
+      return rc == -2 ? ERR_OVERFLOW : ERR_NUMBER;
+    skip_ws(c);
+    if (expect(c, word[i]) != 0)
+      return missing[i];
+  }
   skip_ws(c);
   if (expect(c, label) != 0)
     return "unexpected counter label";
@@ -94,6 +90,7 @@ static const char *skip_rate(cursor_t *c, char stop) {
   return NULL;
 }
 
+/* One left-to-right scan of the port line's fields. */
 static int parse_port_line(cursor_t *c, iptraf_line_t *out) {
   const char *err;
 
@@ -146,23 +143,28 @@ static int parse_port_line(cursor_t *c, iptraf_line_t *out) {
   }
   c->i++; /* ':' */
 
-  if ((err = read_group(c, "total", &out->total_packets, &out->total_bytes)) ||
-      (err = skip_rate(c, ';')))
-    goto bad;
-  if (expect(c, ";") != 0) {
-    err = "expected ';' after the total";
-    goto bad;
+  /* "N packets, N bytes total, N kbps avg; ... incoming, ...; ... outgoing" */
+  const struct {
+    const char *name;
+    uint64_t *packets, *bytes;
+    const char *no_semicolon; /* NULL: the last group */
+  } groups[] = {
+      {"total", &out->total_packets, &out->total_bytes,
+       "expected ';' after the total"},
+      {"incoming", &out->in_packets, &out->in_bytes,
+       "expected ';' after the incoming counters"},
+      {"outgoing", &out->out_packets, &out->out_bytes, NULL},
+  };
+  for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
+    if ((err = read_group(c, groups[g].name, groups[g].packets,
+                          groups[g].bytes)) ||
+        (err = skip_rate(c, ';')))
+      goto bad;
+    if (groups[g].no_semicolon && expect(c, ";") != 0) {
+      err = groups[g].no_semicolon;
+      goto bad;
+    }
   }
-  if ((err = read_group(c, "incoming", &out->in_packets, &out->in_bytes)) ||
-      (err = skip_rate(c, ';')))
-    goto bad;
-  if (expect(c, ";") != 0) {
-    err = "expected ';' after the incoming counters";
-    goto bad;
-  }
-  if ((err = read_group(c, "outgoing", &out->out_packets, &out->out_bytes)) ||
-      (err = skip_rate(c, ';')))
-    goto bad;
   skip_ws(c);
   if (c->i != c->len) {
     err = "unexpected text at the end of the line";
@@ -226,6 +228,14 @@ static int parse_event_line(const char *s, size_t len, iptraf_line_t *out) {
   return -1;
 }
 
+/* Marks the line invalid, saying why; -1. */
+static int invalid(iptraf_line_t *out, const char *why) {
+  out->kind = IPTRAF_LINE_INVALID;
+  out->error = why;
+  return -1;
+}
+
+/* One dispatch on the line's shape; each branch is a few lines. */
 int iptraf_line_parse(const char *line, size_t len, iptraf_line_t *out) {
   memset(out, 0, sizeof(*out));
   out->port = -1;
@@ -260,18 +270,12 @@ int iptraf_line_parse(const char *line, size_t len, iptraf_line_t *out) {
   if (expect(&c, "*** TCP/UDP traffic log, generated ") == 0) {
     skip_ws(&c);
     size_t used = civil_time_parse(line + c.i, len - c.i, &out->time);
-    if (used == 0) {
-      out->kind = IPTRAF_LINE_INVALID;
-      out->error = "block header with a bad timestamp";
-      return -1;
-    }
+    if (used == 0)
+      return invalid(out, "block header with a bad timestamp");
     c.i += used;
     skip_ws(&c);
-    if (c.i != len) {
-      out->kind = IPTRAF_LINE_INVALID;
-      out->error = "unexpected text after the block header";
-      return -1;
-    }
+    if (c.i != len)
+      return invalid(out, "unexpected text after the block header");
     out->kind = IPTRAF_LINE_BLOCK_HEADER;
     return 0;
   }
@@ -282,17 +286,12 @@ int iptraf_line_parse(const char *line, size_t len, iptraf_line_t *out) {
     skip_ws(&c);
     int rc = read_u64(&c, &out->running_time);
     skip_ws(&c);
-    if (rc != 0 || expect(&c, "seconds") != 0) {
-      out->kind = IPTRAF_LINE_INVALID;
-      out->error = rc == -2 ? ERR_OVERFLOW : "bad \"Running time\" line";
-      return -1;
-    }
+    if (rc != 0 || expect(&c, "seconds") != 0)
+      return invalid(out,
+                     rc == -2 ? ERR_OVERFLOW : "bad \"Running time\" line");
     skip_ws(&c);
-    if (c.i != len) {
-      out->kind = IPTRAF_LINE_INVALID;
-      out->error = "unexpected text after \"Running time\"";
-      return -1;
-    }
+    if (c.i != len)
+      return invalid(out, "unexpected text after \"Running time\"");
     out->kind = IPTRAF_LINE_RUNNING_TIME;
     return 0;
   }
@@ -300,7 +299,5 @@ int iptraf_line_parse(const char *line, size_t len, iptraf_line_t *out) {
   if (parse_event_line(line, len, out) == 0)
     return 0;
 
-  out->kind = IPTRAF_LINE_INVALID;
-  out->error = "not an iptraf service monitor line";
-  return -1;
+  return invalid(out, "not an iptraf service monitor line");
 }

@@ -7,13 +7,7 @@
 #include <stdint.h>
 
 #include "civil_time.h"
-
-#define ITS_SERVICE_NAME_MAX 32
-
-typedef enum {
-  ITS_PROTO_TCP = 0,
-  ITS_PROTO_UDP = 1,
-} its_proto_t;
+#include "its_proto.h"
 
 typedef enum {
   IPTRAF_LINE_BLANK,
@@ -62,7 +56,5 @@ typedef struct {
  * ignored). Always fills out->kind; returns 0, or -1 for IPTRAF_LINE_INVALID.
  */
 int iptraf_line_parse(const char *line, size_t len, iptraf_line_t *out);
-
-const char *its_proto_name(its_proto_t proto);
 
 #endif

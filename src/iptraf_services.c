@@ -1,75 +1,38 @@
 /* iptraf_services: collectd plugin accounting traffic per TCP/UDP port and
- * direction. This file is the thin collectd layer: configuration, read
- * callbacks and dispatch. The work is done by the modules it wires up. */
+ * direction. This file is the thin collectd layer: it walks the
+ * configuration, starts each block through the source interface
+ * (source.h) without knowing its kind, dispatches what the sources emit
+ * and keeps the state file. The work is done by the modules it wires up. */
 #include "collectd/core/daemon/collectd.h"
 #include "collectd/core/daemon/configfile.h" /* global_option_get */
 #include "collectd/core/daemon/plugin.h"
 #include "collectd/core/utils/common/common.h"
 
-#include <libgen.h>
-#include <pthread.h>
+#include <ctype.h>
+#include <stddef.h>
 #include <time.h>
 
-#include "capture_open.h"
-#include "capture_source.h"
-#ifdef ITS_HAVE_EBPF
-#include "ebpf_source.h"
-#endif
-#include "log_source.h"
-#include "port_counters.h"
+#include "its_defaults.h"
 #include "portspec.h"
 #include "services.h"
-#include "state_file.h"
+#include "source.h"
+#include "source_options.h"
+#include "state_keeper.h"
 
 #define PLUGIN_NAME "iptraf_services"
 
-#define DEFAULT_INCOMPLETE_BLOCK_TIMEOUT 10
-#define DEFAULT_MAX_LINE 8192
-#define DEFAULT_BUFFER_MIB 32
-#define DEFAULT_SNAPLEN 128
-#define DEFAULT_FRAG_SLOTS 4096
-#define DEFAULT_FRAG_TIMEOUT 60
-/* StateFile's default: this name in collectd's BaseDir. */
-#define DEFAULT_STATE_FILE "iptraf_services.state"
-/* BaseDir when collectd tells none (its own default). */
-#define FALLBACK_BASEDIR "/var/lib/collectd"
-
-typedef enum { SOURCE_LOG, SOURCE_CAPTURE } source_kind_t;
-/* <Capture> Method: how live packets are counted. */
-typedef enum { METHOD_PCAP, METHOD_EBPF, METHOD_AUTO } capture_method_t;
-
+/* One <Log> or <Capture> block. */
 typedef struct source_s {
-  source_kind_t kind;
+  const source_kind_t *kind;
   char *instance;
   char *path;           /* <Log "path"> or <Capture "device"> */
-  port_set_t *ports;    /* NULL: all (log) / the default ports (capture) */
+  port_set_t *ports;    /* NULL: every port (a <Log> without Port) */
   double read_interval; /* 0: collectd's */
-
-  /* <Log> */
-  int replay_history;
-  double log_interval; /* 0: learn from the log */
-  double incomplete_block_timeout;
-  int max_line;
-  log_source_t *log;
-  /* The newest block time dispatched (from the state file, then from the
-   * source); 0: none. Guarded by state_lock. */
-  time_t state_time;
-
-  /* <Capture> */
-  char *file;
-  char *filter;
-  double buffer_mib;
-  int snaplen;
-  int promisc;
-  int report_other;
-  double frag_slots, frag_timeout, retry_interval;
-  capture_source_t *capture;
-  capture_method_t method;
-  struct ebpf_source_s *ebpf; /* Method "ebpf" (or "auto" that took it) */
-  port_counters_t snapshot;
-  int snapshot_ready;
-  int warned_busy;
-
+  void *settings;       /* the kind's options (kind->options) */
+  void *running;        /* the started source; NULL before init */
+  cdtime_t read_time;   /* of this read's values that carry no time; 0:
+                           taken at the first of them */
+  int state_slot;       /* in the state keeper; -1: its kind keeps no state */
   struct source_s *next;
 } source_t;
 
@@ -81,14 +44,9 @@ static services_t *services;
  * state_file_off (StateFile false). */
 static char *state_file_option;
 static int state_file_off;
-/* The state file in use, resolved at init; NULL: no state is kept. Set
- * before the read callbacks start, freed after they stop. */
-static char *state_path;
-/* The read callbacks of several <Log> blocks run in several threads:
- * state_lock guards every source's state_time, the flags and the file. */
-static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
-static int state_dirty;         /* a state_time changed since the last write */
-static int state_write_failing; /* said once; said again when it works */
+/* Every <Log> block's newest block time dispatched, and the file it is
+ * kept in (set up at init, before the read callbacks start). */
+static state_keeper_t state;
 
 #define CONFIG_ERROR(...)                                                      \
   do {                                                                         \
@@ -113,107 +71,66 @@ static const char *where(const oconfig_item_t *ci) {
   return current_block;
 }
 
+/* Up to this many values of one option are looked at. */
+#define MAX_OPTION_VALUES 64
+
+/* An oconfig item as the source_options module takes it. */
+static void to_item(const oconfig_item_t *ci, opt_item_t *it,
+                    opt_value_t values[MAX_OPTION_VALUES]) {
+  int n =
+      ci->values_num < MAX_OPTION_VALUES ? ci->values_num : MAX_OPTION_VALUES;
+  for (int i = 0; i < n; i++) {
+    const oconfig_value_t *v = &ci->values[i];
+    values[i] = (opt_value_t){.type = OPT_VALUE_BOOLEAN};
+    if (v->type == OCONFIG_TYPE_STRING)
+      values[i] = (opt_value_t){OPT_VALUE_STRING, v->value.string, 0, 0};
+    else if (v->type == OCONFIG_TYPE_NUMBER)
+      values[i] = (opt_value_t){OPT_VALUE_NUMBER, NULL, v->value.number, 0};
+    else
+      values[i].boolean = v->value.boolean;
+  }
+  *it = (opt_item_t){.key = ci->key, .values = values, .nvalues = n};
+}
+
 /* The values as written, for messages: "text", 42, true. */
 static const char *given(const oconfig_item_t *ci) {
   static __thread char buf[256];
-  size_t len = 0;
-  buf[0] = '\0';
-  if (ci->values_num == 0)
-    return "nothing";
-  for (int i = 0; i < ci->values_num && len < sizeof(buf) - 1; i++) {
-    const oconfig_value_t *v = &ci->values[i];
-    int n;
-    if (v->type == OCONFIG_TYPE_STRING)
-      n = snprintf(buf + len, sizeof(buf) - len, "%s\"%s\"", i ? " " : "",
-                   v->value.string);
-    else if (v->type == OCONFIG_TYPE_NUMBER)
-      n = snprintf(buf + len, sizeof(buf) - len, "%s%g", i ? " " : "",
-                   v->value.number);
-    else
-      n = snprintf(buf + len, sizeof(buf) - len, "%s%s", i ? " " : "",
-                   v->value.boolean ? "true" : "false");
-    if (n < 0)
-      break;
-    len += (size_t)n;
-    if (len >= sizeof(buf))
-      len = sizeof(buf) - 1;
-  }
+  opt_value_t values[MAX_OPTION_VALUES];
+  opt_item_t it;
+  to_item(ci, &it, values);
+  opt_given(&it, buf, sizeof(buf));
   return buf;
 }
 
-static int get_single_string(const oconfig_item_t *ci, char **out) {
-  if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_STRING) {
-    CONFIG_ERROR("%s: option \"%s\" takes one string argument, "
-                 "e.g. %s \"value\", not %s",
-                 where(ci), ci->key, ci->key, given(ci));
-    return -1;
-  }
-  char *s = strdup(ci->values[0].value.string);
-  if (s == NULL)
-    return -1;
-  free(*out);
-  *out = s;
-  return 0;
+static int check_instance(void *settings, char *err, size_t errlen) {
+  const source_t *s = settings;
+  if (s->instance[0] != '\0' && strchr(s->instance, '/') == NULL)
+    return 0;
+  snprintf(err, errlen, "Instance \"%s\" must be non-empty and contain no '/'",
+           s->instance);
+  return -1;
 }
 
-static int get_bool(const oconfig_item_t *ci, int *out) {
-  if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_BOOLEAN) {
-    CONFIG_ERROR("%s: option \"%s\" takes true or false, not %s", where(ci),
-                 ci->key, given(ci));
-    return -1;
-  }
-  *out = ci->values[0].value.boolean ? 1 : 0;
-  return 0;
-}
-
-static int get_number(const oconfig_item_t *ci, double min, double max,
-                      double *out) {
-  if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_NUMBER) {
-    CONFIG_ERROR("%s: option \"%s\" takes one number, not %s", where(ci),
-                 ci->key, given(ci));
-    return -1;
-  }
-  double v = ci->values[0].value.number;
-  if (!(v >= min && v <= max)) {
-    CONFIG_ERROR("%s: option \"%s\": %g is out of range (%g to %g)", where(ci),
-                 ci->key, v, min, max);
-    return -1;
-  }
-  *out = v;
-  return 0;
-}
-
-static char *default_instance(const char *path) {
-  char *copy = strdup(path);
-  if (copy == NULL)
-    return NULL;
-  char *base = basename(copy);
-  size_t len = strlen(base);
-  if (len > 4 && strcmp(base + len - 4, ".log") == 0)
-    base[len - 4] = '\0';
-  const char *prefix = "tcp_udp_services-";
-  if (strncmp(base, prefix, strlen(prefix)) == 0 && base[strlen(prefix)])
-    base += strlen(prefix);
-  char *inst = strdup(base[0] && strcmp(base, "/") != 0 ? base : "log");
-  free(copy);
-  return inst;
-}
+/* The options every block takes, besides Port (config_port). */
+static const opt_def_t common_options[] = {
+    {"Instance", OPT_STRING, offsetof(source_t, instance), 0, 0,
+     check_instance},
+    {"Interval", OPT_NUMBER, offsetof(source_t, read_interval), 0.01, 86400,
+     NULL},
+    {NULL, 0, 0, 0, 0, NULL},
+};
 
 static void free_source(source_t *s) {
   if (s == NULL)
     return;
-  log_source_free(s->log);
-  capture_source_stop(s->capture);
-#ifdef ITS_HAVE_EBPF
-  ebpf_source_stop(s->ebpf);
-#endif
-  if (s->snapshot_ready)
-    port_counters_destroy(&s->snapshot);
+  if (s->running)
+    s->kind->stop(s->running);
+  if (s->settings)
+    opt_free_strings(s->kind->options, s->settings);
+  free(s->settings);
   free(s->instance);
   free(s->path);
   free(s->ports);
-  free(s->file);
-  free(s->filter);
   free(s);
 }
 
@@ -268,22 +185,18 @@ static int config_port(source_t *s, const oconfig_item_t *ci) {
   return rc;
 }
 
-static const char *kind_name(const source_t *s) {
-  return s->kind == SOURCE_LOG ? "Log" : "Capture";
-}
-
 /* Appends a configured source after checking it against the others. */
 static int add_source(source_t *s) {
   for (source_t *o = sources; o; o = o->next) {
     if (o->kind == s->kind && strcmp(o->path, s->path) == 0 &&
-        (s->kind == SOURCE_LOG || (o->file == NULL && s->file == NULL))) {
-      CONFIG_ERROR("<%s \"%s\"> is configured twice", kind_name(s), s->path);
+        s->kind->same_input(o->settings, s->settings)) {
+      CONFIG_ERROR("<%s \"%s\"> is configured twice", s->kind->name, s->path);
       return -1;
     }
     if (strcmp(o->instance, s->instance) == 0) {
       CONFIG_ERROR("<%s \"%s\"> and <%s \"%s\"> both use the instance "
                    "\"%s\": their series would mix; set Instance",
-                   kind_name(o), o->path, kind_name(s), s->path, s->instance);
+                   o->kind->name, o->path, s->kind->name, s->path, s->instance);
       return -1;
     }
   }
@@ -294,225 +207,81 @@ static int add_source(source_t *s) {
   return 0;
 }
 
-/* The options both blocks take. Returns 1 when `c` is one of them (with
- * *rc set to -1 when its value is bad), 0 when it is not. */
-static int config_common_option(source_t *s, const oconfig_item_t *c, int *rc) {
-  if (strcasecmp(c->key, "Instance") == 0) {
-    if (get_single_string(c, &s->instance) != 0)
-      *rc = -1;
-    else if (s->instance[0] == '\0' || strchr(s->instance, '/')) {
-      CONFIG_ERROR("%s: Instance \"%s\" must be non-empty and contain no "
-                   "'/'",
-                   where(c), s->instance);
-      *rc = -1;
-    }
-  } else if (strcasecmp(c->key, "Port") == 0) {
-    if (config_port(s, c) != 0)
-      *rc = -1;
-  } else if (strcasecmp(c->key, "Interval") == 0) {
-    if (get_number(c, 0.01, 86400, &s->read_interval) != 0)
-      *rc = -1;
-  } else {
-    return 0;
+/* One option of a block: Port, a common option or one of its kind's. */
+static int config_option(source_t *s, const oconfig_item_t *c) {
+  if (strcasecmp(c->key, "Port") == 0)
+    return config_port(s, c);
+  opt_value_t values[MAX_OPTION_VALUES];
+  opt_item_t it;
+  char err[1024];
+  to_item(c, &it, values);
+  int rc = opt_apply(common_options, s, &it, err, sizeof(err));
+  if (rc == 1)
+    rc = opt_apply(s->kind->options, s->settings, &it, err, sizeof(err));
+  if (rc == 1) {
+    char known[512] = "";
+    opt_known(common_options, known, sizeof(known));
+    opt_known(s->kind->options, known, sizeof(known));
+    CONFIG_ERROR("<%s \"%s\">: unknown option \"%s\" (known: %s, Port)",
+                 s->kind->name, s->path, c->key, known);
+  } else if (rc != 0) {
+    CONFIG_ERROR("%s: %s", where(c), err);
   }
-  return 1;
+  return rc == 0 ? 0 : -1;
 }
 
-static int config_capture_block(const oconfig_item_t *ci) {
-  set_current_block(ci);
-  if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_STRING ||
-      ci->values[0].value.string[0] == '\0') {
-    CONFIG_ERROR("<Capture> needs an interface name (or \"any\"), e.g. "
-                 "<Capture \"eth0\">, or a name and a File option");
-    return -1;
-  }
+static source_t *new_source(const source_kind_t *kind, const char *path) {
   source_t *s = calloc(1, sizeof(*s));
   if (s == NULL)
-    return -1;
-  s->kind = SOURCE_CAPTURE;
-  s->path = strdup(ci->values[0].value.string);
-  s->buffer_mib = DEFAULT_BUFFER_MIB;
-  s->snaplen = DEFAULT_SNAPLEN;
-  s->frag_slots = DEFAULT_FRAG_SLOTS;
-  s->frag_timeout = DEFAULT_FRAG_TIMEOUT;
-  s->retry_interval = 1;
-  if (s->path == NULL) {
+    return NULL;
+  s->kind = kind;
+  s->path = strdup(path);
+  s->settings = calloc(1, kind->settings_size);
+  if (s->path == NULL || s->settings == NULL) {
     free_source(s);
-    return -1;
+    return NULL;
   }
-  int rc = 0;
-  for (int i = 0; i < ci->children_num; i++) {
-    const oconfig_item_t *c = &ci->children[i];
-    double d;
-    if (config_common_option(s, c, &rc)) {
-      /* Instance, Port, Interval */
-    } else if (strcasecmp(c->key, "File") == 0) {
-      if (get_single_string(c, &s->file) != 0)
-        rc = -1;
-    } else if (strcasecmp(c->key, "Filter") == 0) {
-      char err[PCAP_ERRBUF_SIZE + 64];
-      if (get_single_string(c, &s->filter) != 0)
-        rc = -1;
-      else if (capture_filter_check(s->filter, err, sizeof(err)) != 0) {
-        CONFIG_ERROR("%s: option \"Filter\": \"%s\": %s", where(c), s->filter,
-                     err);
-        rc = -1;
-      }
-    } else if (strcasecmp(c->key, "BufferSize") == 0) {
-      if (get_number(c, 1, 4096, &s->buffer_mib) != 0)
-        rc = -1;
-    } else if (strcasecmp(c->key, "SnapLen") == 0) {
-      if (get_number(c, 64, 65535, &d) != 0)
-        rc = -1;
-      else
-        s->snaplen = (int)d;
-    } else if (strcasecmp(c->key, "Promiscuous") == 0) {
-      if (get_bool(c, &s->promisc) != 0)
-        rc = -1;
-    } else if (strcasecmp(c->key, "ReportOther") == 0) {
-      if (get_bool(c, &s->report_other) != 0)
-        rc = -1;
-    } else if (strcasecmp(c->key, "FragmentTableSize") == 0) {
-      if (get_number(c, 16, 16777216, &s->frag_slots) != 0)
-        rc = -1;
-    } else if (strcasecmp(c->key, "FragmentTimeout") == 0) {
-      if (get_number(c, 1, 3600, &s->frag_timeout) != 0)
-        rc = -1;
-    } else if (strcasecmp(c->key, "RetryInterval") == 0) {
-      if (get_number(c, 0.1, 3600, &s->retry_interval) != 0)
-        rc = -1;
-    } else if (strcasecmp(c->key, "Method") == 0) {
-      char *m = NULL;
-      if (get_single_string(c, &m) != 0)
-        rc = -1;
-      else if (strcasecmp(m, "pcap") == 0)
-        s->method = METHOD_PCAP;
-      else if (strcasecmp(m, "ebpf") == 0)
-        s->method = METHOD_EBPF;
-      else if (strcasecmp(m, "auto") == 0)
-        s->method = METHOD_AUTO;
-      else {
-        CONFIG_ERROR("%s: option \"Method\": \"%s\" is not a method (known: "
-                     "\"pcap\", \"ebpf\", \"auto\")",
-                     where(c), m);
-        rc = -1;
-      }
-      free(m);
-    } else {
-      CONFIG_ERROR("<Capture \"%s\">: unknown option \"%s\" (known: Instance, "
-                   "Port, File, Filter, BufferSize, SnapLen, Promiscuous, "
-                   "ReportOther, FragmentTableSize, FragmentTimeout, "
-                   "RetryInterval, Interval, Method)",
-                   s->path, c->key);
-      rc = -1;
-    }
-  }
-  if (s->instance == NULL) {
-    /* The interface name, which may not hold a '/' in an identifier. */
-    s->instance = strdup(s->path);
-    for (char *c = s->instance; c && *c; c++)
-      if (*c == '/')
-        *c = '_';
-  }
+  kind->defaults(s->settings);
+  return s;
+}
+
+/* After the options: the kind's checks and defaults, then the source joins
+ * the others; freed when anything is wrong. */
+static int finish_source(source_t *s, int rc) {
+  char err[1024];
+  if (s->instance == NULL)
+    s->instance = s->kind->default_instance(s->path);
   if (s->instance == NULL)
     rc = -1;
-  if (rc == 0 && s->method == METHOD_EBPF && s->file == NULL) {
-#ifndef ITS_HAVE_EBPF
-    CONFIG_ERROR("<Capture \"%s\">: Method \"ebpf\": this build of the plugin "
-                 "has no eBPF method (configure did not find clang's BPF "
-                 "target, bpftool and libbpf); use Method \"pcap\" or "
-                 "\"auto\"",
-                 s->path);
+  if (rc == 0 &&
+      s->kind->finish(s->settings, s->path, &s->ports, err, sizeof(err)) != 0) {
+    CONFIG_ERROR("%s", err);
     rc = -1;
-#else
-    if (s->filter != NULL) {
-      CONFIG_ERROR("<Capture \"%s\">: Filter is a libpcap filter and Method "
-                   "\"ebpf\" has none (it counts TCP and UDP itself); remove "
-                   "Filter or use Method \"pcap\"",
-                   s->path);
-      rc = -1;
-    }
-#endif
-  }
-  if (rc == 0 && s->ports == NULL) {
-    /* iptraf's default: the well-known ports of both protocols. */
-    s->ports = calloc(1, sizeof(*s->ports));
-    if (s->ports == NULL)
-      rc = -1;
-    else {
-      port_set_add_range(s->ports, ITS_PROTO_TCP, 0, 1023);
-      port_set_add_range(s->ports, ITS_PROTO_UDP, 0, 1023);
-    }
   }
   if (rc == 0)
     rc = add_source(s);
-  if (rc != 0) {
+  if (rc != 0)
     free_source(s);
-    return -1;
-  }
-  return 0;
+  return rc;
 }
 
-static int config_log_block(const oconfig_item_t *ci) {
+static int config_block(const source_kind_t *kind, const oconfig_item_t *ci) {
   set_current_block(ci);
   if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_STRING ||
       ci->values[0].value.string[0] == '\0') {
-    CONFIG_ERROR("<Log> needs the log file's path: <Log "
-                 "\"/var/log/iptraf-ng/tcp_udp_services-eth0.log\">");
+    CONFIG_ERROR("%s", kind->no_name);
     return -1;
   }
-  source_t *s = calloc(1, sizeof(*s));
-  if (s == NULL)
-    return -1;
-  s->kind = SOURCE_LOG;
-  s->path = strdup(ci->values[0].value.string);
-  s->incomplete_block_timeout = DEFAULT_INCOMPLETE_BLOCK_TIMEOUT;
-  s->max_line = DEFAULT_MAX_LINE;
-  if (s->path == NULL) {
-    free_source(s);
+  source_t *s = new_source(kind, ci->values[0].value.string);
+  if (s == NULL) {
+    CONFIG_ERROR("%s: out of memory", where(ci));
     return -1;
   }
-
   int rc = 0;
-  for (int i = 0; i < ci->children_num; i++) {
-    const oconfig_item_t *c = &ci->children[i];
-    double d;
-    if (config_common_option(s, c, &rc)) {
-      /* Instance, Port, Interval */
-    } else if (strcasecmp(c->key, "ReplayHistory") == 0) {
-      if (get_bool(c, &s->replay_history) != 0)
-        rc = -1;
-    } else if (strcasecmp(c->key, "LogInterval") == 0) {
-      if (get_number(c, 1, 86400 * 7, &s->log_interval) != 0)
-        rc = -1;
-    } else if (strcasecmp(c->key, "IncompleteBlockTimeout") == 0) {
-      if (get_number(c, 0, 86400, &s->incomplete_block_timeout) != 0)
-        rc = -1;
-    } else if (strcasecmp(c->key, "MaxLineLength") == 0) {
-      if (get_number(c, 256, 16 * 1024 * 1024, &d) != 0)
-        rc = -1;
-      else
-        s->max_line = (int)d;
-    } else {
-      CONFIG_ERROR("<Log \"%s\">: unknown option \"%s\" (known: Instance, "
-                   "Port, ReplayHistory, Interval, LogInterval, "
-                   "IncompleteBlockTimeout, MaxLineLength)",
-                   s->path, c->key);
+  for (int i = 0; i < ci->children_num; i++)
+    if (config_option(s, &ci->children[i]) != 0)
       rc = -1;
-    }
-  }
-  if (s->instance == NULL)
-    s->instance = default_instance(s->path);
-  if (s->instance == NULL)
-    rc = -1;
-
-  if (rc == 0)
-    rc = add_source(s);
-  if (rc != 0) {
-    free_source(s);
-    return -1;
-  }
-  return 0;
+  return finish_source(s, rc);
 }
 
 /* StateFile "path" | StateFile false (no state file) | StateFile true (the
@@ -526,7 +295,7 @@ static void config_state_file(const oconfig_item_t *c) {
   }
   if (c->values_num != 1 || c->values[0].type != OCONFIG_TYPE_STRING) {
     CONFIG_ERROR("<Plugin %s>: option \"StateFile\" takes a path or false, "
-                 "e.g. StateFile \"/var/lib/collectd/" DEFAULT_STATE_FILE
+                 "e.g. StateFile \"/var/lib/collectd/" ITS_DEFAULT_STATE_FILE
                  "\", not %s",
                  PLUGIN_NAME, given(c));
     return;
@@ -553,9 +322,9 @@ static int its_config(oconfig_item_t *ci) {
   for (int i = 0; i < ci->children_num; i++) {
     oconfig_item_t *c = &ci->children[i];
     if (strcasecmp(c->key, "Log") == 0)
-      config_log_block(c);
+      config_block(&log_kind, c);
     else if (strcasecmp(c->key, "Capture") == 0)
-      config_capture_block(c);
+      config_block(&capture_kind, c);
     else if (strcasecmp(c->key, "StateFile") == 0)
       config_state_file(c);
     else
@@ -569,9 +338,10 @@ static int its_config(oconfig_item_t *ci) {
   return 0;
 }
 
-static void on_log_message(void *ud, int severity, const char *msg) {
+/* The one message callback of every module: collectd's log. */
+static void on_message(void *ud, its_severity_t severity, const char *msg) {
   (void)ud;
-  plugin_log(severity, PLUGIN_NAME ": %s", msg);
+  plugin_log((int)severity, PLUGIN_NAME ": %s", msg);
 }
 
 /* Dispatches one value list. `time` 0 lets collectd stamp it now; `interval`
@@ -592,305 +362,74 @@ static void submit(const source_t *s, cdtime_t time, cdtime_t interval,
   plugin_dispatch_values(&vl);
 }
 
-static void on_value(void *ud, const its_value_t *v) {
-  const source_t *s = ud;
-  char ti[DATA_MAX_NAME_LEN];
-  if (v->port >= 0)
-    snprintf(ti, sizeof(ti), "%s-%d", its_proto_name(v->proto), v->port);
-  else
-    snprintf(ti, sizeof(ti), "%s-%s", its_proto_name(v->proto), v->name);
-  cdtime_t t = TIME_T_TO_CDTIME_T(v->time);
+/* What a source emits: one value list, or the if_octets / if_packets pair. */
+static void on_source_value(void *ud, const source_value_t *v) {
+  source_t *s = ud;
+  if (v->time == 0 && s->read_time == 0)
+    s->read_time = cdtime();
+  cdtime_t t = v->time ? TIME_T_TO_CDTIME_T(v->time) : s->read_time;
   cdtime_t iv = TIME_T_TO_CDTIME_T(v->interval);
-  submit(s, t, iv, "if_octets", ti, 2, v->in_bytes, v->out_bytes);
-  submit(s, t, iv, "if_packets", ti, 2, v->in_packets, v->out_packets);
-}
-
-static void submit_pair(const source_t *s, cdtime_t now, const char *ti,
-                        uint64_t rx_packets, uint64_t rx_bytes,
-                        uint64_t tx_packets, uint64_t tx_bytes) {
-  submit(s, now, 0, "if_octets", ti, 2, rx_bytes, tx_bytes);
-  submit(s, now, 0, "if_packets", ti, 2, rx_packets, tx_packets);
-}
-
-static int capture_read(source_t *s) {
-  capture_stats_t st;
-  int busy = 0;
-#ifdef ITS_HAVE_EBPF
-  if (s->ebpf)
-    ebpf_source_snapshot(s->ebpf, &s->snapshot, &st);
-  else
-#endif
-    busy = capture_source_snapshot(s->capture, &s->snapshot, &st, 2000);
-  /* One message per change of state, not one per read. */
-  if (busy != 0 && !s->warned_busy) {
-    s->warned_busy = 1;
-    WARNING(PLUGIN_NAME ": capture on %s did not answer within 2 s; "
-                        "reporting its last counts",
-            s->file ? s->file : s->path);
-  } else if (busy == 0 && s->warned_busy) {
-    s->warned_busy = 0;
-    INFO(PLUGIN_NAME ": capture on %s answers again",
-         s->file ? s->file : s->path);
+  if (v->type != NULL) {
+    submit(s, t, iv, v->type, v->type_instance, 1, v->value, 0);
+    return;
   }
-  cdtime_t now = cdtime();
-  const port_counters_t *c = &s->snapshot;
-  for (uint32_t i = 0; i < c->seen_count; i++) {
-    uint32_t idx = c->seen[i];
-    const port_count_t *pc = &c->ports[idx];
-    char ti[DATA_MAX_NAME_LEN];
-    snprintf(ti, sizeof(ti), "%s-%u", idx >= 65536 ? "udp" : "tcp",
-             (unsigned)(idx & 0xffff));
-    submit_pair(s, now, ti, pc->in.packets, pc->in.bytes, pc->out.packets,
-                pc->out.bytes);
-  }
-  if (s->report_other) {
-    submit_pair(s, now, "tcp-other", c->other[0].packets, c->other[0].bytes, 0,
-                0);
-    submit_pair(s, now, "udp-other", c->other[1].packets, c->other[1].bytes, 0,
-                0);
-  }
-  /* Always visible, so that a non-zero value is noticed. */
-  submit_pair(s, now, "fragments-unattributed", c->frag_unattributed.packets,
-              c->frag_unattributed.bytes, 0, 0);
-  submit_pair(s, now, "malformed", c->malformed.packets, c->malformed.bytes, 0,
-              0);
-  if (s->file == NULL) /* eBPF: nothing is queued, so never a drop */
-    submit(s, now, 0, "if_rx_dropped", "capture", 1, st.kernel_drops, 0);
-  return 0;
-}
-
-/* --- the state file ------------------------------------------------------
- * For each <Log> block, the newest block time whose values were dispatched:
- * read at init, so that a restarted collectd does not dispatch them again
- * (the rrdtool plugin would reject each with an error), written whenever it
- * changes. */
-
-static void on_state_message(void *ud, int severity, const char *msg) {
-  (void)ud;
-  plugin_log(severity, PLUGIN_NAME ": %s", msg);
-}
-
-/* A line of the state file: the <Log> block of that instance and path (both
- * must match: another instance means other series, another path another
- * log) starts after it. */
-static void on_state_entry(void *ud, const state_entry_t *e) {
-  (void)ud;
-  for (source_t *s = sources; s; s = s->next)
-    if (s->kind == SOURCE_LOG && strcmp(s->instance, e->instance) == 0 &&
-        strcmp(s->path, e->path) == 0)
-      s->state_time = (time_t)e->time;
-}
-
-/* The state file's path: StateFile, relative to BaseDir, or the default
- * name in BaseDir. NULL when none is kept (or no memory). */
-static char *state_file_path(void) {
-  const char *name = state_file_option ? state_file_option : DEFAULT_STATE_FILE;
-  if (name[0] == '/')
-    return strdup(name);
-  const char *base = global_option_get("BaseDir");
-  if (base == NULL || base[0] == '\0')
-    base = FALLBACK_BASEDIR;
-  if (base[0] != '/') /* collectd has made BaseDir its working directory */
-    return strdup(name);
-  size_t blen = strlen(base);
-  while (blen > 1 && base[blen - 1] == '/')
-    blen--;
-  size_t len = blen + 1 + strlen(name) + 1;
-  char *path = malloc(len);
-  if (path != NULL)
-    snprintf(path, len, "%.*s%s%s", (int)blen, base,
-             base[blen - 1] == '/' ? "" : "/", name);
-  return path;
+  submit(s, t, iv, "if_octets", v->type_instance, 2, v->in_bytes, v->out_bytes);
+  submit(s, t, iv, "if_packets", v->type_instance, 2, v->in_packets,
+         v->out_packets);
 }
 
 /* At init, before the <Log> sources are made: where the state is kept, and
  * what it holds. Only with <Log> blocks (a capture has no state). */
 static void state_init(void) {
-  if (state_file_off || state_path != NULL)
-    return;
   int logs = 0;
-  for (source_t *s = sources; s; s = s->next)
-    logs += s->kind == SOURCE_LOG;
+  state_keeper_init(&state, on_message, NULL);
+  for (source_t *s = sources; s; s = s->next) {
+    s->state_slot = -1;
+    if (!state_file_off && s->kind->dispatched_until &&
+        (s->state_slot = state_keeper_add(&state, s->instance, s->path)) >= 0)
+      logs++;
+  }
   if (logs == 0)
     return;
-  state_path = state_file_path();
-  if (state_path == NULL) {
+  char *path =
+      state_keeper_resolve(state_file_option, global_option_get("BaseDir"));
+  if (path == NULL)
     ERROR(PLUGIN_NAME ": out of memory: no state file is kept");
-    return;
-  }
-  state_file_read(state_path, on_state_entry, on_state_message, NULL);
+  state_keeper_open(&state, path);
 }
 
-/* Writes the state file. With state_lock held. */
-static void state_save_locked(void) {
-  size_t n = 0;
-  for (source_t *s = sources; s; s = s->next)
-    n += s->kind == SOURCE_LOG && s->state_time > 0;
-  state_entry_t *e = calloc(n ? n : 1, sizeof(*e));
-  if (e == NULL)
-    return; /* still dirty: tried again */
-  n = 0;
-  for (source_t *s = sources; s; s = s->next)
-    if (s->kind == SOURCE_LOG && s->state_time > 0)
-      e[n++] = (state_entry_t){
-          .instance = s->instance, .path = s->path, .time = s->state_time};
-  char err[512];
-  if (state_file_write(state_path, e, n, err, sizeof(err)) == 0) {
-    state_dirty = 0;
-    if (state_write_failing) {
-      state_write_failing = 0;
-      INFO(PLUGIN_NAME ": the state file %s is written again", state_path);
-    }
-  } else if (!state_write_failing) {
-    state_write_failing = 1;
-    WARNING(PLUGIN_NAME ": cannot write the state file %s: %s. Until it "
-                        "is written, a restarted collectd dispatches the last "
-                        "values again (the rrdtool plugin rejects them, one "
-                        "error per file). Retried with each read; not reported "
-                        "again until it works",
-            state_path, err);
-  }
-  free(e);
-}
-
-/* After a read of a <Log> block: the newest block time dispatched, kept
- * when it changed. At most one write per read. */
-static void state_note(source_t *s) {
-  if (state_path == NULL)
-    return;
-  time_t t = log_source_dispatched_until(s->log);
-  pthread_mutex_lock(&state_lock);
-  if (t > s->state_time) {
-    s->state_time = t;
-    state_dirty = 1;
-  }
-  if (state_dirty)
-    state_save_locked();
-  pthread_mutex_unlock(&state_lock);
-}
-
-/* At shutdown (the read callbacks have stopped): a write that failed is
- * tried once more; then everything is forgotten. */
 static void state_shutdown(void) {
-  if (state_path != NULL) {
-    pthread_mutex_lock(&state_lock);
-    if (state_dirty)
-      state_save_locked();
-    pthread_mutex_unlock(&state_lock);
-  }
-  free(state_path);
-  state_path = NULL;
+  state_keeper_close(&state);
   free(state_file_option);
   state_file_option = NULL;
   state_file_off = 0;
-  state_dirty = 0;
-  state_write_failing = 0;
 }
 
 static int its_read(user_data_t *ud) {
   source_t *s = ud->data;
-  if (s->kind == SOURCE_CAPTURE)
-    return capture_read(s);
-  log_source_read(s->log, time(NULL));
-  state_note(s);
+  s->read_time = 0;
+  s->kind->read(s->running, time(NULL));
+  if (s->state_slot >= 0) /* at most one write per read */
+    state_keeper_note(&state, s->state_slot,
+                      s->kind->dispatched_until(s->running));
   return 0;
 }
 
-static void on_capture_message(void *ud, int severity, const char *msg) {
-  (void)ud;
-  plugin_log(severity, PLUGIN_NAME ": %s", msg);
-}
-
-/* Method "ebpf" / "auto": 1 when the eBPF counter runs, 0 to use libpcap
- * ("auto" that could not load it), -1 when Method "ebpf" could not even be
- * set up. A program that cannot be loaded yet is not a failure of Method
- * "ebpf": the source says so and keeps trying, like libpcap for a missing
- * interface, and the plugin's other blocks go on. */
-static int start_ebpf(source_t *s) {
-  if (s->file != NULL) {
-    if (s->method == METHOD_EBPF)
-      INFO(PLUGIN_NAME ": <Capture \"%s\">: a capture file is always read "
-                       "with libpcap; Method \"ebpf\" applies to interfaces",
-           s->path);
-    return 0;
-  }
-  if (s->method == METHOD_PCAP)
-    return 0;
-#ifdef ITS_HAVE_EBPF
-  if (s->filter != NULL) { /* "auto" with a libpcap filter */
-    INFO(PLUGIN_NAME ": capture on %s: Method \"auto\" takes libpcap (a Filter "
-                     "is set)",
-         s->path);
-    return 0;
-  }
-  ebpf_config_t cfg = {
-      .device = s->path,
+static int start_source(source_t *s, cdtime_t interval) {
+  source_env_t env = {
+      .path = s->path,
+      .instance = s->instance,
       .ports = s->ports,
-      .snaplen = s->snaplen,
-      .promisc = s->promisc,
-      .frag_slots = (size_t)s->frag_slots,
-      .frag_ttl = (uint32_t)s->frag_timeout,
-      .retry_interval = s->retry_interval,
-      .retry_load = s->method == METHOD_EBPF,
-      .log = on_capture_message,
+      .services = services,
+      .default_interval = (time_t)CDTIME_T_TO_TIME_T(interval),
+      .dispatched_until =
+          s->state_slot >= 0 ? state_keeper_time(&state, s->state_slot) : 0,
+      .emit = on_source_value,
+      .log = on_message,
       .ud = s,
   };
-  ebpf_status_t st;
-  char err[512];
-  s->ebpf = ebpf_source_start(&cfg, &st, err, sizeof(err));
-  if (s->ebpf != NULL) { /* Method "ebpf": loaded, or being retried */
-    if (s->method == METHOD_AUTO)
-      INFO(PLUGIN_NAME ": capture on %s: Method \"auto\" took eBPF", s->path);
-    return 1;
-  }
-  if (s->method == METHOD_AUTO) {
-    WARNING(PLUGIN_NAME ": capture on %s: Method \"auto\": eBPF is not "
-                        "available (%s); counting with libpcap instead",
-            s->path, err);
-    return 0;
-  }
-  ERROR(PLUGIN_NAME ": capture on %s: Method \"ebpf\": %s", s->path, err);
-  return -1;
-#else
-  if (s->method == METHOD_AUTO)
-    INFO(PLUGIN_NAME ": capture on %s: Method \"auto\" takes libpcap (this "
-                     "build has no eBPF method)",
-         s->path);
-  return 0;
-#endif
-}
-
-static int start_capture(source_t *s) {
-  if (port_counters_init(&s->snapshot, s->ports, 0, 0) != 0)
-    return -1;
-  s->snapshot_ready = 1;
-  int e = start_ebpf(s);
-  if (e != 0)
-    return e > 0 ? 0 : -1;
-  capture_config_t cfg = {
-      .device = s->file ? NULL : s->path,
-      .file = s->file,
-      .ports = s->ports,
-      .snaplen = s->snaplen,
-      .buffer_bytes = (int)(s->buffer_mib * 1024 * 1024),
-      .promisc = s->promisc,
-      .filter = s->filter,
-      .frag_slots = (size_t)s->frag_slots,
-      .frag_ttl = (uint32_t)s->frag_timeout,
-      .retry_interval = s->retry_interval,
-      .log = on_capture_message,
-      .ud = s,
-  };
-  s->capture = capture_source_start(&cfg);
-  return s->capture ? 0 : -1;
-}
-
-static int capture_started(const source_t *s) {
-  return s->capture != NULL
-#ifdef ITS_HAVE_EBPF
-         || s->ebpf != NULL
-#endif
-      ;
+  s->running = s->kind->start(s->settings, &env);
+  return s->running ? 0 : -1;
 }
 
 static int its_init(void) {
@@ -910,55 +449,27 @@ static int its_init(void) {
     cdtime_t interval = s->read_interval > 0
                             ? DOUBLE_TO_CDTIME_T(s->read_interval)
                             : default_read_interval;
-    log_source_config_t cfg = {
-        .path = s->path,
-        .ports = s->ports,
-        .services = services,
-        .replay_history = s->replay_history,
-        .incomplete_block_timeout = (time_t)s->incomplete_block_timeout,
-        .log_interval = (time_t)s->log_interval,
-        .default_interval = (time_t)CDTIME_T_TO_TIME_T(interval),
-        .max_line = (size_t)s->max_line,
-        .dispatched_until = s->state_time,
-        .emit = on_value,
-        .log = on_log_message,
-        .ud = s,
-    };
-    if (s->kind == SOURCE_LOG) {
-      if (s->log == NULL)
-        s->log = log_source_new(&cfg);
-      if (s->log == NULL) {
-        ERROR(PLUGIN_NAME ": <Log \"%s\">: out of memory", s->path);
-        return -1;
-      }
-    } else if (!capture_started(s) && start_capture(s) != 0) {
+    if (s->running == NULL && start_source(s, interval) != 0) {
       /* Out of memory or threads, not a configuration error: this block
        * alone stops, the others go on. (What can get better, a capture
        * that cannot open or a program that cannot load, is retried by the
        * sources themselves and never fails here.) */
-      ERROR(PLUGIN_NAME ": <Capture \"%s\">: cannot start (see above); "
-                        "this block does nothing, the others go on",
-            s->path);
+      ERROR(PLUGIN_NAME ": <%s \"%s\">: cannot start (see above); this block "
+                        "does nothing, the others go on",
+            s->kind->name, s->path);
       continue;
     }
     char name[DATA_MAX_NAME_LEN * 2];
-    snprintf(name, sizeof(name), PLUGIN_NAME "/%s/%s",
-             s->kind == SOURCE_LOG ? "log" : "capture", s->instance);
+    snprintf(name, sizeof(name), PLUGIN_NAME "/%s/%s", s->kind->name,
+             s->instance);
+    for (char *c = name + strlen(PLUGIN_NAME "/"); *c && *c != '/'; c++)
+      *c = (char)tolower((unsigned char)*c); /* "log", "capture" */
     user_data_t ud = {.data = s, .free_func = NULL};
     if (plugin_register_complex_read(NULL, name, its_read, interval, &ud) !=
         0) {
       ERROR(PLUGIN_NAME ": cannot register the read callback for %s", s->path);
       return -1;
     }
-    if (s->kind == SOURCE_LOG)
-      INFO(PLUGIN_NAME ": following %s as instance \"%s\" (%s, %s)", s->path,
-           s->instance, s->ports ? "ports filtered" : "every port in the log",
-           s->replay_history ? "replaying its history" : "from its last block");
-    else
-      INFO(PLUGIN_NAME ": counting %s%s as instance \"%s\" (%zu monitored "
-                       "protocol/port pairs)",
-           s->file ? "the capture file " : "packets on ",
-           s->file ? s->file : s->path, s->instance, s->ports->count);
   }
   return 0;
 }

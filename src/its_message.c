@@ -3,8 +3,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-void its_message(its_message_cb_t cb, void *ud, int severity, const char *fmt,
-                 ...) {
+void its_message(its_message_cb_t cb, void *ud, its_severity_t severity,
+                 const char *fmt, ...) {
   if (cb == NULL)
     return;
   char msg[1024];

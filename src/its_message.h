@@ -1,13 +1,23 @@
-/* its_message: format a message and hand it to a module's log callback.
- * The modules take no collectd types; the collectd layer turns the
- * callback into plugin_log. */
+/* its_message: the one message vocabulary of every module: a severity and a
+ * callback that receives one finished sentence. The modules take no
+ * collectd types; the collectd layer turns the callback into plugin_log,
+ * the command-line tool into stderr. */
 #ifndef ITS_MESSAGE_H
 #define ITS_MESSAGE_H
 
-/* severity: syslog levels (3 error, 4 warning, 5 notice, 6 info). */
-typedef void (*its_message_cb_t)(void *ud, int severity, const char *msg);
+/* Syslog's numbers, which collectd's plugin_log takes as they are. */
+typedef enum {
+  ITS_ERROR = 3,
+  ITS_WARNING = 4,
+  ITS_NOTICE = 5,
+  ITS_INFO = 6,
+} its_severity_t;
 
-void its_message(its_message_cb_t cb, void *ud, int severity, const char *fmt,
-                 ...) __attribute__((format(printf, 4, 5)));
+typedef void (*its_message_cb_t)(void *ud, its_severity_t severity,
+                                 const char *msg);
+
+/* Formats the message and hands it to cb (nothing when cb is NULL). */
+void its_message(its_message_cb_t cb, void *ud, its_severity_t severity,
+                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 #endif

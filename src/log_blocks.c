@@ -3,15 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "its_grow.h"
+
 int log_block_add(log_block_t *b, const iptraf_line_t *l) {
-  if (b->count == b->cap) {
-    size_t cap = b->cap ? b->cap * 2 : 64;
-    block_entry_t *e = realloc(b->entries, cap * sizeof(*e));
-    if (e == NULL)
-      return -1;
-    b->entries = e;
-    b->cap = cap;
-  }
+  if (its_grow(&b->entries, &b->cap, b->count + 1, sizeof(*b->entries), 64))
+    return -1;
   block_entry_t *e = &b->entries[b->count++];
   e->proto = l->proto;
   e->port = l->port;
@@ -54,6 +50,7 @@ void block_assembler_flush(block_assembler_t *a, block_cb_t cb, void *ud) {
   finish_block(a, 0, cb, ud);
 }
 
+/* One switch on the line's kind. */
 block_note_t block_assembler_feed(block_assembler_t *a, const iptraf_line_t *l,
                                   uint64_t line_no, block_cb_t cb, void *ud) {
   block_note_t note = BLOCK_NOTE_NONE;

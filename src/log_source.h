@@ -25,7 +25,6 @@ typedef struct {
 
 typedef void (*its_emit_cb_t)(void *ud, const its_value_t *v);
 /* severity: 3 error, 4 warning, 5 notice, 6 info, 7 debug (syslog levels) */
-typedef its_message_cb_t its_log_cb_t;
 
 typedef struct {
   const char *path;
@@ -43,7 +42,7 @@ typedef struct {
    * nor later; each such series goes on as if they had been. */
   time_t dispatched_until;
   its_emit_cb_t emit;
-  its_log_cb_t log;
+  its_message_cb_t log;
   void *ud;
 } log_source_config_t;
 

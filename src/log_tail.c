@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include <unistd.h>
 
 #include "byte_count.h"
+#include "its_grow.h"
 
 #define READ_CHUNK 65536
 
@@ -31,17 +31,17 @@ void log_tail_destroy(log_tail_t *t) {
   t->fd = -1;
 }
 
-static void say(const tail_callbacks_t *cb, tail_severity_t sev,
-                const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(const tail_callbacks_t *cb, tail_severity_t sev,
-                const char *fmt, ...) {
-  char msg[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof(msg), fmt, ap);
-  va_end(ap);
-  if (cb->on_message)
-    cb->on_message(cb->ud, sev, msg);
+#define say(cb, sev, ...)                                                      \
+  its_message((cb)->on_message, (cb)->ud, (sev), __VA_ARGS__)
+
+/* Line t->line_no was too long and is skipped. */
+static void long_line(log_tail_t *t, const tail_callbacks_t *cb) {
+  t->lines_too_long++;
+  if (cb->on_long_line)
+    cb->on_long_line(cb->ud, t->line_no, t->max_line);
+  else
+    say(cb, ITS_WARNING, "%s line %llu: line longer than %zu bytes, skipped",
+        t->path, (unsigned long long)t->line_no, t->max_line);
 }
 
 static void reset_position(log_tail_t *t) {
@@ -59,16 +59,8 @@ static int keep_partial(log_tail_t *t, const char *p, size_t n) {
     return 0;
   }
   /* One byte spare: a line skipped in bulk is handed over with its '\n'. */
-  if (t->partial_len + n + 1 > t->partial_cap) {
-    size_t cap = t->partial_cap ? t->partial_cap : 256;
-    while (cap < t->partial_len + n + 1)
-      cap *= 2;
-    char *b = realloc(t->partial, cap);
-    if (b == NULL)
-      return -1;
-    t->partial = b;
-    t->partial_cap = cap;
-  }
+  if (its_grow(&t->partial, &t->partial_cap, t->partial_len + n + 1, 1, 256))
+    return -1;
   memcpy(t->partial + t->partial_len, p, n);
   t->partial_len += n;
   return 0;
@@ -116,23 +108,17 @@ static int split_lines(log_tail_t *t, const char *buf, size_t n, off_t at,
     const char *nl = memchr(p, '\n', (size_t)(end - p));
     if (nl == NULL) {
       if (!t->discarding && keep_partial(t, p, (size_t)(end - p)) != 0)
-        say(cb, TAIL_ERROR, "%s: out of memory holding a partial line",
-            t->path);
+        say(cb, ITS_ERROR, "%s: out of memory holding a partial line", t->path);
       return 0;
     }
     t->line_no++;
     if (t->discarding) {
       t->discarding = 0;
-      t->lines_too_long++;
-      say(cb, TAIL_WARNING, "%s line %llu: line longer than %zu bytes, skipped",
-          t->path, (unsigned long long)t->line_no, t->max_line);
+      long_line(t, cb);
     } else if (t->partial_len > 0) {
       if (keep_partial(t, p, (size_t)(nl - p)) != 0 || t->discarding) {
         t->discarding = 0;
-        t->lines_too_long++;
-        say(cb, TAIL_WARNING,
-            "%s line %llu: line longer than %zu bytes, skipped", t->path,
-            (unsigned long long)t->line_no, t->max_line);
+        long_line(t, cb);
       } else if (t->skip_byte >= 0 &&
                  memchr(t->partial, t->skip_byte, t->partial_len) == NULL) {
         t->partial[t->partial_len] = '\n';
@@ -144,9 +130,7 @@ static int split_lines(log_tail_t *t, const char *buf, size_t n, off_t at,
       }
       t->partial_len = 0;
     } else if ((size_t)(nl - p) > t->max_line) {
-      t->lines_too_long++;
-      say(cb, TAIL_WARNING, "%s line %llu: line longer than %zu bytes, skipped",
-          t->path, (unsigned long long)t->line_no, t->max_line);
+      long_line(t, cb);
     } else {
       stop = cb->on_line(cb->ud, p, (size_t)(nl - p), t->line_no);
     }
@@ -166,7 +150,7 @@ static uint64_t drain(log_tail_t *t, const tail_callbacks_t *cb) {
 
   struct stat st;
   if (fstat(t->fd, &st) == 0 && st.st_size < t->offset) {
-    say(cb, TAIL_NOTICE,
+    say(cb, ITS_NOTICE,
         "%s was truncated (copytruncate?): reading it again from its start",
         t->path);
     reset_position(t);
@@ -178,7 +162,7 @@ static uint64_t drain(log_tail_t *t, const tail_callbacks_t *cb) {
     if (n < 0) {
       if (errno == EINTR)
         continue;
-      say(cb, TAIL_ERROR, "reading %s: %s", t->path, strerror(errno));
+      say(cb, ITS_ERROR, "reading %s: %s", t->path, strerror(errno));
       break;
     }
     if (n == 0)
@@ -204,15 +188,15 @@ static int open_path(log_tail_t *t, const tail_callbacks_t *cb,
     int err = errno;
     if (err != t->reported_errno) {
       if (err == ENOENT)
-        say(cb, TAIL_WARNING,
+        say(cb, ITS_WARNING,
             "%s does not exist (yet): waiting for it to appear", t->path);
       else if (err == EACCES)
-        say(cb, TAIL_ERROR,
+        say(cb, ITS_ERROR,
             "cannot open %s: permission denied; collectd runs as uid %d: "
             "grant it read access (e.g. chmod o+r or a group); retrying",
             t->path, (int)geteuid());
       else
-        say(cb, TAIL_ERROR, "cannot open %s: %s; retrying", t->path,
+        say(cb, ITS_ERROR, "cannot open %s: %s; retrying", t->path,
             strerror(err));
       t->reported_errno = err;
     }
@@ -220,7 +204,7 @@ static int open_path(log_tail_t *t, const tail_callbacks_t *cb,
   }
   if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
     if (t->reported_errno != -2) {
-      say(cb, TAIL_ERROR, "%s is not a regular file; retrying", t->path);
+      say(cb, ITS_ERROR, "%s is not a regular file; retrying", t->path);
       t->reported_errno = -2;
     }
     close(fd);
@@ -231,7 +215,7 @@ static int open_path(log_tail_t *t, const tail_callbacks_t *cb,
   if (flags >= 0)
     fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
   if (t->reported_errno != 0)
-    say(cb, TAIL_INFO, "%s is readable now", t->path);
+    say(cb, ITS_INFO, "%s is readable now", t->path);
   t->reported_errno = 0;
   return fd;
 }
@@ -268,7 +252,7 @@ uint64_t log_tail_read(log_tail_t *t, const tail_callbacks_t *cb) {
       if (t->paused)
         return total;
       if (t->partial_len > 0 || t->discarding)
-        say(cb, TAIL_WARNING,
+        say(cb, ITS_WARNING,
             "%s: the rotated file ended in an unfinished line, skipped",
             t->path);
       close(t->fd);
@@ -280,7 +264,7 @@ uint64_t log_tail_read(log_tail_t *t, const tail_callbacks_t *cb) {
         t->dev = nst.st_dev;
         t->ino = nst.st_ino;
         reset_position(t);
-        say(cb, TAIL_INFO, "%s was rotated: reading the new file", t->path);
+        say(cb, ITS_INFO, "%s was rotated: reading the new file", t->path);
         if (cb->on_new_file)
           cb->on_new_file(cb->ud, "rotated");
         total += drain(t, cb);

@@ -10,18 +10,16 @@
 #include <sys/types.h>
 #include <time.h>
 
-typedef enum {
-  TAIL_ERROR = 3,
-  TAIL_WARNING = 4,
-  TAIL_NOTICE = 5,
-  TAIL_INFO = 6,
-} tail_severity_t;
+#include "its_message.h"
 
 /* Returns non-zero to stop reading right after this line (back-pressure:
  * the rest is read on the next call). */
 typedef int (*tail_line_cb_t)(void *ud, const char *line, size_t len,
                               uint64_t line_no);
-typedef void (*tail_msg_cb_t)(void *ud, tail_severity_t sev, const char *msg);
+/* Line `line_no` was longer than max_line and was skipped. Without this
+ * callback the tail says so itself through on_message. */
+typedef void (*tail_long_line_cb_t)(void *ud, uint64_t line_no,
+                                    size_t max_line);
 /* A new file is about to be read from its start (rotation, re-creation,
  * truncation): line numbers restart. */
 typedef void (*tail_newfile_cb_t)(void *ud, const char *why);
@@ -33,7 +31,8 @@ typedef void (*tail_skip_cb_t)(void *ud, const char *data, size_t len,
 
 typedef struct {
   tail_line_cb_t on_line;
-  tail_msg_cb_t on_message;
+  its_message_cb_t on_message;
+  tail_long_line_cb_t on_long_line;
   tail_newfile_cb_t on_new_file;
   tail_skip_cb_t on_skipped; /* needed only by readers that skip */
   void *ud;

@@ -1,6 +1,7 @@
 /* packet_decode: from a captured frame to "TCP/UDP, these ports, this many
- * IP bytes" (or why not). Pure: no I/O, no allocation. Every header read is
- * preceded by a length check against the captured length. */
+ * IP bytes" (or why not). Pure: no I/O, no allocation. Every read goes
+ * through a bounded span (src/span.h) after a length check against the
+ * captured length; the wire formats' numbers are in src/wire_constants.h. */
 #ifndef ITS_PACKET_DECODE_H
 #define ITS_PACKET_DECODE_H
 
@@ -18,6 +19,20 @@
 #define ITS_DLT_IPV4 228
 #define ITS_DLT_IPV6 229
 #define ITS_DLT_LINUX_SLL2 276
+#define ITS_DLT_SLIP 8
+#define ITS_DLT_PPP 9
+#define ITS_DLT_PPP_SERIAL 50 /* PPP or Cisco HDLC in HDLC framing */
+#define ITS_DLT_PPP_ETHER 51  /* PPPoE session */
+#define ITS_DLT_C_HDLC 104
+#define ITS_DLT_IEEE802_11 105
+#define ITS_DLT_FRELAY 107
+#define ITS_DLT_PFLOG 117
+#define ITS_DLT_PRISM_HEADER 119
+#define ITS_DLT_IEEE802_11_RADIO 127 /* radiotap */
+#define ITS_DLT_IEEE802_11_RADIO_AVS 163
+#define ITS_DLT_PPP_WITH_DIR 204
+#define ITS_DLT_C_HDLC_WITH_DIR 205
+#define ITS_DLT_NFLOG 239
 
 typedef enum {
   DECODE_PORTS,       /* a TCP/UDP packet with its ports (first fragment too) */
@@ -37,18 +52,27 @@ typedef struct {
 
 typedef struct {
   decode_kind_t kind;
-  uint8_t proto; /* 6 TCP or 17 UDP (DECODE_PORTS) */
+  uint8_t proto; /* 6 TCP or 17 UDP (DECODE_PORTS); DECODE_NOT_TCP_UDP of
+                    an IPv6 first fragment: its upper-layer protocol */
   uint16_t sport, dport;
-  uint32_t ip_bytes;  /* IPv4 total length, or IPv6 payload length + 40 */
-  int first_fragment; /* DECODE_PORTS of a datagram's first fragment */
+  uint32_t ip_bytes;  /* IPv4 total length, or IPv6 payload length + 40 (the
+                         jumbo or frame length of GSO / BIG TCP packets) */
+  int first_fragment; /* a datagram's first fragment: DECODE_PORTS, or
+                         DECODE_NOT_TCP_UDP for IPv6 (whose later fragments
+                         do not say their protocol) */
   frag_key_t frag;    /* first_fragment or DECODE_FRAGMENT */
   const char *why;    /* DECODE_MALFORMED: what was wrong */
 } decode_result_t;
 
-/* Decodes one frame of link type `dlt`, `caplen` bytes captured. Returns
- * res->kind. Unknown link types give DECODE_NOT_IP. */
+/* Decodes one frame of link type `dlt`: `caplen` bytes captured of a frame
+ * of `wirelen` bytes on the wire (the pcap record's original length; the
+ * caplen when not known). Returns res->kind. Unknown link types give
+ * DECODE_NOT_IP. An IP length beyond what the frame held on the wire is
+ * malformed; IPv4 total length 0 and IPv6 payload length 0 on a frame over
+ * 64 KiB (GSO / BIG TCP) count the frame's length, and an IPv6 jumbo
+ * payload option its own. */
 decode_kind_t packet_decode(int dlt, const uint8_t *pkt, size_t caplen,
-                            decode_result_t *res);
+                            size_t wirelen, decode_result_t *res);
 
 /* Whether a link type is supported. */
 int packet_decode_supports(int dlt);

@@ -1,9 +1,10 @@
 #include "port_counters.h"
 
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define NSLOTS (2 * 65536)
+#define NSLOTS ITS_NINDEXES
 
 int port_counters_init(port_counters_t *c, const port_set_t *monitored,
                        size_t frag_slots, uint32_t frag_ttl) {
@@ -28,32 +29,25 @@ void port_counters_destroy(port_counters_t *c) {
   memset(c, 0, sizeof(*c));
 }
 
-static inline void mark_seen(port_counters_t *c, uint32_t idx) {
-  uint64_t bit = (uint64_t)1 << (idx & 63);
-  if (!(c->seen_bits[idx >> 6] & bit)) {
-    c->seen_bits[idx >> 6] |= bit;
-    c->seen[c->seen_count++] = idx;
-  }
+/* Adds one packet to the in or out side of a monitored (protocol, port);
+ * returns 0 when the port is not monitored. */
+static inline int count_side(port_counters_t *c, its_proto_t p, uint16_t port,
+                             int out, uint32_t bytes) {
+  if (!port_set_has(c->monitored, p, port))
+    return 0;
+  uint32_t idx = its_port_index(p, port);
+  pkt_bytes_t *side = out ? &c->ports[idx].out : &c->ports[idx].in;
+  side->packets++;
+  side->bytes += bytes;
+  port_counters_mark_seen(c, idx);
+  return 1;
 }
 
 static inline void count_ports(port_counters_t *c, uint8_t proto,
                                uint16_t sport, uint16_t dport, uint32_t bytes) {
-  its_proto_t p = proto == 17 ? ITS_PROTO_UDP : ITS_PROTO_TCP;
-  int counted = 0;
-  if (port_set_has(c->monitored, p, dport)) {
-    uint32_t idx = (uint32_t)p * 65536 + dport;
-    c->ports[idx].in.packets++;
-    c->ports[idx].in.bytes += bytes;
-    mark_seen(c, idx);
-    counted = 1;
-  }
-  if (port_set_has(c->monitored, p, sport)) {
-    uint32_t idx = (uint32_t)p * 65536 + sport;
-    c->ports[idx].out.packets++;
-    c->ports[idx].out.bytes += bytes;
-    mark_seen(c, idx);
-    counted = 1;
-  }
+  its_proto_t p = proto == IPPROTO_UDP ? ITS_PROTO_UDP : ITS_PROTO_TCP;
+  int counted = count_side(c, p, dport, 0, bytes);
+  counted |= count_side(c, p, sport, 1, bytes);
   if (!counted) {
     c->other[p].packets++;
     c->other[p].bytes += bytes;
@@ -61,10 +55,10 @@ static inline void count_ports(port_counters_t *c, uint8_t proto,
 }
 
 void port_counters_count(port_counters_t *c, int dlt, const uint8_t *pkt,
-                         size_t caplen, uint32_t now) {
+                         size_t caplen, size_t wirelen, uint32_t now) {
   decode_result_t r;
   c->frames++;
-  switch (packet_decode(dlt, pkt, caplen, &r)) {
+  switch (packet_decode(dlt, pkt, caplen, wirelen, &r)) {
   case DECODE_PORTS:
     if (r.first_fragment && c->frags)
       frag_table_put(c->frags, &r.frag, r.proto, r.sport, r.dport, now);
@@ -75,7 +69,12 @@ void port_counters_count(port_counters_t *c, int dlt, const uint8_t *pkt,
     uint16_t sport, dport;
     if (c->frags &&
         frag_table_get(c->frags, &r.frag, now, &proto, &sport, &dport)) {
-      count_ports(c, proto, sport, dport, r.ip_bytes);
+      if (proto == 6 || proto == 17) {
+        count_ports(c, proto, sport, dport, r.ip_bytes);
+      } else { /* an IPv6 datagram of another protocol */
+        c->not_tcp_udp.packets++;
+        c->not_tcp_udp.bytes += r.ip_bytes;
+      }
     } else {
       c->frag_unattributed.packets++;
       c->frag_unattributed.bytes += r.ip_bytes;
@@ -83,6 +82,8 @@ void port_counters_count(port_counters_t *c, int dlt, const uint8_t *pkt,
     break;
   }
   case DECODE_NOT_TCP_UDP:
+    if (r.first_fragment && c->frags)
+      frag_table_put(c->frags, &r.frag, r.proto, 0, 0, now);
     c->not_tcp_udp.packets++;
     c->not_tcp_udp.bytes += r.ip_bytes;
     break;

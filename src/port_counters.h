@@ -20,12 +20,12 @@ typedef struct {
 } port_count_t;
 
 typedef struct {
-  /* Index: proto * 65536 + port (proto 0 TCP, 1 UDP). 4 MiB, lazily backed. */
+  /* Index: its_port_index(proto, port). 4 MiB, lazily backed. */
   port_count_t *ports;
   /* Indexes that have counted something, in order of first traffic. */
   uint32_t *seen;
   uint32_t seen_count;
-  uint64_t *seen_bits; /* [2 * 65536 / 64] */
+  uint64_t *seen_bits; /* [ITS_NINDEXES / 64] */
 
   pkt_bytes_t other[2]; /* TCP/UDP packets on no monitored port */
   pkt_bytes_t
@@ -43,9 +43,18 @@ int port_counters_init(port_counters_t *c, const port_set_t *monitored,
                        size_t frag_slots, uint32_t frag_ttl);
 void port_counters_destroy(port_counters_t *c);
 
+/* Records that index `idx` has counted something (once, in order). */
+static inline void port_counters_mark_seen(port_counters_t *c, uint32_t idx) {
+  uint64_t bit = (uint64_t)1 << (idx & 63);
+  if (!(c->seen_bits[idx >> 6] & bit)) {
+    c->seen_bits[idx >> 6] |= bit;
+    c->seen[c->seen_count++] = idx;
+  }
+}
+
 /* Counts one frame. `now` (seconds) ages the fragment table. */
 void port_counters_count(port_counters_t *c, int dlt, const uint8_t *pkt,
-                         size_t caplen, uint32_t now);
+                         size_t caplen, size_t wirelen, uint32_t now);
 
 /* Copies the counters into `dst` (initialised with the same ports), for a
  * snapshot taken by the thread that counts. Only touched entries are copied. */

@@ -1,5 +1,7 @@
 #include "portspec.h"
 
+#include "its_defaults.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -8,13 +10,20 @@ void port_set_clear(port_set_t *set) { memset(set, 0, sizeof(*set)); }
 
 void port_set_add_range(port_set_t *set, its_proto_t proto, unsigned first,
                         unsigned last) {
-  for (unsigned p = first; p <= last && p < 65536; p++) {
+  for (unsigned p = first; p <= last && p < ITS_NPORTS; p++) {
     uint64_t bit = (uint64_t)1 << (p & 63);
     if (!(set->bits[proto][p >> 6] & bit)) {
       set->bits[proto][p >> 6] |= bit;
       set->count++;
     }
   }
+}
+
+void port_set_add_defaults(port_set_t *set) {
+  port_set_add_range(set, ITS_PROTO_TCP, ITS_DEFAULT_PORT_FIRST,
+                     ITS_DEFAULT_PORT_LAST);
+  port_set_add_range(set, ITS_PROTO_UDP, ITS_DEFAULT_PORT_FIRST,
+                     ITS_DEFAULT_PORT_LAST);
 }
 
 /* Parses a whole decimal port; -1 if not one. */

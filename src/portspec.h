@@ -6,23 +6,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "iptraf_line.h"
+#include "its_proto.h"
 #include "services.h"
 
 typedef struct {
   /* One bit per (protocol, port): 2 x 65536 bits, 16 KiB, so a lookup is a
    * shift and a mask whatever the number of ports configured. */
-  uint64_t bits[2][65536 / 64];
+  uint64_t bits[ITS_NPROTOS][ITS_NPORTS / 64];
   size_t count; /* (protocol, port) pairs set */
 } port_set_t;
 
 void port_set_clear(port_set_t *set);
 static inline int port_set_has(const port_set_t *set, its_proto_t proto,
                                unsigned port) {
-  return port < 65536 && ((set->bits[proto][port >> 6] >> (port & 63)) & 1);
+  return port < ITS_NPORTS &&
+         ((set->bits[proto][port >> 6] >> (port & 63)) & 1);
 }
 void port_set_add_range(port_set_t *set, its_proto_t proto, unsigned first,
                         unsigned last);
+/* iptraf's default: the well-known ports of both protocols
+ * (its_defaults.h). */
+void port_set_add_defaults(port_set_t *set);
 
 /* Adds one spec to `set`. Names are looked up in `svc` (may be NULL: then
  * names are an error). On error returns -1 and writes a sentence saying what

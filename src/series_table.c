@@ -6,7 +6,7 @@
 struct series_table_s {
   /* Numeric ports are indexed directly; calloc leaves the untouched pages of
    * this 1 MiB array unbacked, so a log with few ports costs little. */
-  series_t **by_port; /* [2 * 65536] */
+  series_t **by_port; /* [ITS_NINDEXES] */
   series_t *named;
   uint64_t run;
 };
@@ -15,7 +15,7 @@ series_table_t *series_table_new(void) {
   series_table_t *t = calloc(1, sizeof(*t));
   if (t == NULL)
     return NULL;
-  t->by_port = calloc(2 * 65536, sizeof(series_t *));
+  t->by_port = calloc(ITS_NINDEXES, sizeof(series_t *));
   if (t->by_port == NULL) {
     free(t);
     return NULL;
@@ -26,7 +26,7 @@ series_table_t *series_table_new(void) {
 void series_table_free(series_table_t *t) {
   if (t == NULL)
     return;
-  for (size_t i = 0; i < 2 * 65536; i++)
+  for (size_t i = 0; i < ITS_NINDEXES; i++)
     free(t->by_port[i]);
   free(t->by_port);
   while (t->named) {
@@ -42,8 +42,8 @@ void series_table_new_run(series_table_t *t) { t->run++; }
 series_t *series_table_get(series_table_t *t, its_proto_t proto, int port,
                            const char *name, int create) {
   series_t **slot;
-  if (port >= 0 && port < 65536) {
-    slot = &t->by_port[(size_t)proto * 65536 + (size_t)port];
+  if (port >= 0 && port < ITS_NPORTS) {
+    slot = &t->by_port[its_port_index(proto, (unsigned)port)];
     if (*slot || !create)
       return *slot;
   } else {

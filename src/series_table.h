@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "iptraf_line.h"
+#include "its_proto.h"
 
 enum {
   SERIES_IN_PACKETS,

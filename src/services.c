@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "its_grow.h"
+
 /* iptraf-ng's service column is 10 characters wide. */
 #define IPTRAF_NAME_WIDTH 10
 
@@ -35,14 +37,9 @@ int services_add(services_t *svc, its_proto_t proto, const char *name, int port,
                  int primary) {
   if (port < 0 || port > 65535 || name == NULL || name[0] == '\0')
     return -1;
-  if (svc->count == svc->cap) {
-    size_t cap = svc->cap ? svc->cap * 2 : 256;
-    service_entry_t *e = realloc(svc->entries, cap * sizeof(*e));
-    if (e == NULL)
-      return -1;
-    svc->entries = e;
-    svc->cap = cap;
-  }
+  if (its_grow(&svc->entries, &svc->cap, svc->count + 1, sizeof(*svc->entries),
+               256) != 0)
+    return -1;
   char *copy = strdup(name);
   if (copy == NULL)
     return -1;

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "iptraf_line.h"
+#include "its_proto.h"
 
 typedef struct services_s services_t;
 

@@ -11,7 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define say(log, ud, ...) its_message((log), (ud), 4, __VA_ARGS__)
+/* Every state-file message is a warning: the plugin goes on without it. */
+#define say(log, ud, ...) its_message((log), (ud), ITS_WARNING, __VA_ARGS__)
 
 /* Undoes the escapes of one field, in place. Returns 0, or -1 for a '\'
  * followed by anything but '\', 't', 'n', 'r'. */
@@ -106,6 +107,7 @@ static int parse_line(char *line, size_t len, state_entry_t *e,
   return 1;
 }
 
+/* One sequence: open, check what it is, read it whole, each line parsed. */
 int state_file_read(const char *file, state_entry_cb_t on_entry,
                     its_message_cb_t log, void *ud) {
   FILE *f = fopen(file, "re");
@@ -212,6 +214,8 @@ static int write_all(int fd, const char *p, size_t n) {
   return 0;
 }
 
+/* One sequence: temporary file, lines, fsync, rename, fsync of the
+ * directory; each failure says which step. */
 int state_file_write(const char *file, const state_entry_t *entries, size_t n,
                      char *err, size_t errlen) {
   /* The text: each field at most doubles with its escapes. */

@@ -7,7 +7,7 @@
  * generator's expected totals) and, on stderr, the time of that one call.
  *
  *   cc -O2 -I src -o catchup_core bench/scale/catchup_core.c
- * .libs/libits_core.a -lpcap -lpthread TZ=UTC catchup_core LOG > table.tsv
+ * .libs/libits_io.a -lpcap -lpthread TZ=UTC catchup_core LOG > table.tsv
  *
  * bench/scale/run builds it from the current tree. */
 #include <stdint.h>
@@ -41,7 +41,7 @@ static void on_value(void *ud, const its_value_t *v) {
                           v->in_bytes,   v->out_packets, v->out_bytes};
 }
 
-static void on_log(void *ud, int sev, const char *msg) {
+static void on_log(void *ud, its_severity_t sev, const char *msg) {
   (void)ud;
   if (sev <= 5)
     fprintf(stderr, "catchup_core: %s\n", msg);

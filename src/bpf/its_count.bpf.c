@@ -31,9 +31,8 @@
 #include <bpf/bpf_helpers.h>
 
 #include "../ebpf_abi.h"
-
-#define MAX_VLAN_TAGS 4
-#define MAX_IPV6_EXT_HEADERS 8
+#include "../its_proto.h"
+#include "../wire_constants.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -108,10 +107,10 @@ __noinline int add_in(__u32 slot, __u64 bytes) {
 __noinline int count_ports(__u32 proto, __u32 sport, __u32 dport, __u64 bytes) {
   sport &= 0xffff;
   dport &= 0xffff;
-  __u32 base = proto == 17 ? 65536 : 0;
-  __u32 k = base + dport;
+  its_proto_t p = proto == WIRE_IPPROTO_UDP ? ITS_PROTO_UDP : ITS_PROTO_TCP;
+  __u32 k = its_port_index(p, dport);
   __u32 *ds = bpf_map_lookup_elem(&port_slot, &k);
-  k = base + sport;
+  k = its_port_index(p, sport);
   __u32 *ss = bpf_map_lookup_elem(&port_slot, &k);
   int counted = 0;
   if (ds && *ds) {
@@ -129,7 +128,8 @@ __noinline int count_ports(__u32 proto, __u32 sport, __u32 dport, __u64 bytes) {
     counted = 1;
   }
   if (!counted)
-    add_in(proto == 17 ? EBPF_SLOT_OTHER_UDP : EBPF_SLOT_OTHER_TCP, bytes);
+    add_in(p == ITS_PROTO_UDP ? EBPF_SLOT_OTHER_UDP : EBPF_SLOT_OTHER_TCP,
+           bytes);
   return 0;
 }
 
@@ -141,9 +141,11 @@ static __always_inline int malformed(__u32 caplen) {
 /* A non-first fragment: its datagram's ports, or unattributed. */
 static __always_inline int fragment(struct frag_key *key, __u64 ip_bytes) {
   struct frag_val *v = bpf_map_lookup_elem(&frags, key);
-  if (v && v->expires_ns > bpf_ktime_get_ns())
-    count_ports(v->proto, v->sport, v->dport, ip_bytes);
-  else
+  if (v && v->expires_ns > bpf_ktime_get_ns()) {
+    if (v->proto == WIRE_IPPROTO_TCP || v->proto == WIRE_IPPROTO_UDP)
+      count_ports(v->proto, v->sport, v->dport, ip_bytes);
+    /* else an IPv6 datagram of another protocol: not reported */
+  } else
     add_in(EBPF_SLOT_FRAG_UNATTRIBUTED, ip_bytes);
   return 0;
 }
@@ -162,6 +164,9 @@ static __always_inline void remember(struct frag_key *key, __u8 proto,
  * most packets cost a single bpf_skb_load_bytes(). */
 struct prefetch {
   __u8 b[48];
+  /* Bytes of the IP packet on the wire (set, not read). Bytes, so that the
+   * struct keeps alignment 1 and follows the 14-byte link header. */
+  __u8 wire[4];
 };
 
 /* IPv4 at `off` (from the start of the data); `r` bytes of it captured;
@@ -186,31 +191,38 @@ __noinline int decode_ipv4(struct __sk_buff *skb, __u32 off_n, __u32 r,
   }
   if ((b[0] >> 4) != 4)
     return malformed(caplen);
+  __u32 wire = 0;
+  if (pre)
+    __builtin_memcpy(&wire, pre->wire, 4);
   __u32 ihl = (__u32)(b[0] & 0x0f) * 4;
-  __u32 total = rd16(b + 2);
-  if (ihl < 20 || total < ihl)
+  __u32 total = rd16(b + WIRE_IPV4_TOTAL_LEN_OFFSET);
+  if (total == 0 && wire > 0xffff)
+    total = wire; /* a GSO / BIG TCP packet of more than 64 KiB */
+  if (ihl < WIRE_IPV4_MIN_HEADER_LEN || total < ihl)
     return malformed(caplen);
+  if (total > wire)
+    return malformed(caplen); /* longer than the frame */
   if (r < ihl)
     return malformed(caplen);
-  __u8 proto = b[9];
-  __u16 frag = rd16(b + 6);
-  __u16 foff = frag & 0x1fff;
-  int more = (frag & 0x2000) != 0;
-  if (proto != 6 && proto != 17)
+  __u8 proto = b[WIRE_IPV4_PROTO_OFFSET];
+  __u16 frag = rd16(b + WIRE_IPV4_FRAG_OFFSET);
+  __u16 foff = frag & WIRE_IPV4_FRAG_OFFSET_MASK;
+  int more = (frag & WIRE_IPV4_MORE_FRAGMENTS) != 0;
+  if (proto != WIRE_IPPROTO_TCP && proto != WIRE_IPPROTO_UDP)
     return 0; /* not TCP/UDP: not reported */
   struct frag_key key = {};
   if (foff != 0 || more) {
     key.family = 4;
     key.proto = proto;
-    key.id = rd16(b + 4);
-    __builtin_memcpy(key.src, b + 12, 4);
-    __builtin_memcpy(key.dst, b + 16, 4);
+    key.id = rd16(b + WIRE_IPV4_ID_OFFSET);
+    __builtin_memcpy(key.src, b + WIRE_IPV4_SRC_OFFSET, WIRE_IPV4_ADDR_LEN);
+    __builtin_memcpy(key.dst, b + WIRE_IPV4_DST_OFFSET, WIRE_IPV4_ADDR_LEN);
   }
   if (foff != 0)
     return fragment(&key, total);
-  if (total - ihl < 4)
+  if (total - ihl < WIRE_L4_PORTS_LEN)
     return malformed(caplen);
-  if (r - ihl < 4)
+  if (r - ihl < WIRE_L4_PORTS_LEN)
     return malformed(caplen);
   __u8 *pp = b + 20;
   if (ihl != 20 || !have_ports) {
@@ -221,6 +233,38 @@ __noinline int decode_ipv4(struct __sk_buff *skb, __u32 off_n, __u32 r,
   if (more)
     remember(&key, proto, sport, dport);
   count_ports(proto, sport, dport, total);
+  return 0;
+}
+
+/* The jumbo payload length (RFC 2675) in the hop-by-hop header that
+ * follows the IPv6 header at `off` (`r` bytes of the packet captured), or
+ * 0: its options walked as src/packet_decode.c does, at most
+ * JUMBO_MAX_OPTIONS of them. */
+#define JUMBO_MAX_OPTIONS 8
+__noinline __u32 jumbo_length(struct __sk_buff *skb, __u32 off, __u32 r) {
+  __u8 h[2];
+  __u32 at = off + WIRE_IPV6_HEADER_LEN;
+  if (r < WIRE_IPV6_HEADER_LEN + 2 || bpf_skb_load_bytes(skb, at, h, 2) < 0)
+    return 0;
+  __u32 hlen = ((__u32)h[1] + 1) * 8;
+  if (hlen > r - WIRE_IPV6_HEADER_LEN)
+    hlen = r - WIRE_IPV6_HEADER_LEN; /* what was captured of it */
+  __u32 o = 2;
+  for (int i = 0; i < JUMBO_MAX_OPTIONS; i++) {
+    if (o + 2 > hlen || bpf_skb_load_bytes(skb, at + o, h, 2) < 0)
+      return 0;
+    if (h[0] == WIRE_IPV6_OPT_PAD1) {
+      o++;
+      continue;
+    }
+    if (h[0] == WIRE_IPV6_OPT_JUMBO && h[1] == 4) {
+      __u8 j[4];
+      if (o + 6 > hlen || bpf_skb_load_bytes(skb, at + o + 2, j, 4) < 0)
+        return 0;
+      return rd32(j);
+    }
+    o += 2 + (__u32)h[1];
+  }
   return 0;
 }
 
@@ -244,29 +288,52 @@ __noinline int decode_ipv6(struct __sk_buff *skb, __u32 off_n, __u32 r,
   }
   if ((b[0] >> 4) != 6)
     return malformed(caplen);
-  __u32 plen = rd16(b + 4);
-  __u64 ip_bytes = (__u64)plen + 40;
-  __u8 nh = b[6];
-  __u32 o = 40;
-  __u32 end = 40 + plen;
+  __u32 wire32 = 0;
+  if (pre)
+    __builtin_memcpy(&wire32, pre->wire, 4);
+  __u64 wire = wire32;
+  __u64 plen = rd16(b + WIRE_IPV6_PAYLOAD_LEN_OFFSET);
+  __u8 nh = b[WIRE_IPV6_NEXT_HEADER_OFFSET];
+  if (plen == 0 && nh == WIRE_IPPROTO_HOPOPTS) {
+    /* A jumbogram: its length is in the hop-by-hop header. */
+    __u32 j = jumbo_length(skb, off, r);
+    if (j >= WIRE_IPV6_JUMBO_MIN && j <= 0xffffffffu - WIRE_IPV6_HEADER_LEN)
+      plen = j;
+  }
+  if (plen == 0 && nh != WIRE_IPPROTO_NONE &&
+      wire > 0xffff + WIRE_IPV6_HEADER_LEN)
+    plen = wire - WIRE_IPV6_HEADER_LEN; /* BIG TCP: jumbo header removed */
+  __u64 end = WIRE_IPV6_HEADER_LEN + plen;
+  if (end > wire)
+    return malformed(caplen); /* longer than the frame */
+  __u64 ip_bytes = end;
+  __u32 o = WIRE_IPV6_HEADER_LEN;
   int fragmented = 0;
   struct frag_key key = {};
   __u8 *h = b + 40;
 
-  for (int i = 0; i < MAX_IPV6_EXT_HEADERS; i++) {
+  /* WIRE_MAX_IPV6_EXT_HEADERS walked, then the upper-layer header. */
+  for (int i = 0; i <= WIRE_MAX_IPV6_EXT_HEADERS; i++) {
     /* The (up to) 8 bytes at o, when they are needed and captured. */
     int need = 0;
-    if (nh == 6 || nh == 17)
-      need = 4;
-    else if (nh == 0 || nh == 43 || nh == 60 || nh == 135 || nh == 51)
+    if (nh == WIRE_IPPROTO_TCP || nh == WIRE_IPPROTO_UDP)
+      need = WIRE_L4_PORTS_LEN;
+    else if (nh == WIRE_IPPROTO_HOPOPTS || nh == WIRE_IPPROTO_ROUTING ||
+             nh == WIRE_IPPROTO_DSTOPTS || nh == WIRE_IPPROTO_MOBILITY ||
+             nh == WIRE_IPPROTO_AH)
       need = 2;
-    else if (nh == 44)
-      need = 8;
-    else
-      return 0; /* ICMPv6, ESP, no next header...: not reported */
-    if ((nh == 6 || nh == 17) && end < o + 4)
+    else if (nh == WIRE_IPPROTO_FRAGMENT)
+      need = WIRE_IPV6_FRAG_HEADER_LEN;
+    else {
+      /* ICMPv6, ESP, no next header...: not reported; a first fragment
+       * says so for its later fragments. */
+      if (fragmented)
+        remember(&key, nh, 0, 0);
+      return 0;
+    }
+    if (need == WIRE_L4_PORTS_LEN && end < o + WIRE_L4_PORTS_LEN)
       return malformed(caplen);
-    if (need != 4 && end < o + 8)
+    if (need != WIRE_L4_PORTS_LEN && end < o + WIRE_IPV6_EXT_MIN_LEN)
       return malformed(caplen);
     if (r < o + need)
       return malformed(caplen);
@@ -281,25 +348,25 @@ __noinline int decode_ipv6(struct __sk_buff *skb, __u32 off_n, __u32 r,
       if (rc < 0)
         return 0;
     }
-    if (nh == 6 || nh == 17) {
+    if (nh == WIRE_IPPROTO_TCP || nh == WIRE_IPPROTO_UDP) {
       __u16 sport = rd16(h), dport = rd16(h + 2);
       if (fragmented)
         remember(&key, nh, sport, dport);
       count_ports(nh, sport, dport, ip_bytes);
       return 0;
     }
-    if (nh == 44) {
+    if (nh == WIRE_IPPROTO_FRAGMENT) {
       __u16 fo = rd16(h + 2);
       key.family = 6;
       key.id = rd32(h + 4);
-      __builtin_memcpy(key.src, b + 8, 16);
-      __builtin_memcpy(key.dst, b + 24, 16);
-      if ((fo & 0xfff8) != 0)
+      __builtin_memcpy(key.src, b + WIRE_IPV6_SRC_OFFSET, WIRE_IPV6_ADDR_LEN);
+      __builtin_memcpy(key.dst, b + WIRE_IPV6_DST_OFFSET, WIRE_IPV6_ADDR_LEN);
+      if ((fo & WIRE_IPV6_FRAG_OFFSET_MASK) != 0)
         return fragment(&key, ip_bytes);
-      fragmented = (fo & 1) != 0;
+      fragmented = (fo & WIRE_IPV6_FRAG_MORE) != 0;
       nh = h[0];
-      o += 8;
-    } else if (nh == 51) {
+      o += WIRE_IPV6_FRAG_HEADER_LEN;
+    } else if (nh == WIRE_IPPROTO_AH) {
       __u32 len = ((__u32)h[1] + 2) * 4;
       nh = h[0];
       o += len;
@@ -315,7 +382,8 @@ __noinline int decode_ipv6(struct __sk_buff *skb, __u32 off_n, __u32 r,
 }
 
 static __always_inline int is_vlan(__u16 t) {
-  return t == 0x8100 || t == 0x88a8 || t == 0x9100;
+  return t == WIRE_ETHERTYPE_VLAN || t == WIRE_ETHERTYPE_QINQ ||
+         t == WIRE_ETHERTYPE_QINQ_OLD;
 }
 
 SEC("socket")
@@ -334,13 +402,13 @@ int its_count(struct __sk_buff *skb) {
 
   /* One read: the link header and the first 48 bytes after it. */
   struct {
-    __u8 eth[14];
+    __u8 eth[WIRE_ETH_HEADER_LEN];
     struct prefetch ip;
   } buf = {};
   __u32 n = 0, off = 0;
   __u16 type;
   if (mode == MODE_ETHERNET) {
-    if (len < 14)
+    if (len < WIRE_ETH_HEADER_LEN)
       return 0; /* libpcap's filter would not pass it */
     if (len >= 62) {
       if (bpf_skb_load_bytes(skb, 0, &buf, 62) < 0)
@@ -353,11 +421,17 @@ int its_count(struct __sk_buff *skb) {
     } else if (bpf_skb_load_bytes(skb, 0, &buf, 14) < 0) {
       return 0;
     }
-    type = rd16(buf.eth + 12);
-    off = 14;
+    type = rd16(buf.eth + WIRE_ETH_TYPE_OFFSET);
+    off = WIRE_ETH_HEADER_LEN;
   } else {
-    if (len < 1)
+    if (len < 1) {
+      /* An empty packet: libpcap's filter passes "ip6" and "vlan" on the
+       * cooked header's type alone, and the decoder finds it cut off. */
+      __u16 t = bpf_ntohs(skb->protocol);
+      if (mode == MODE_COOKED && (t == WIRE_ETHERTYPE_IPV6 || is_vlan(t)))
+        return malformed(caplen);
       return 0;
+    }
     if (len >= 48) {
       if (bpf_skb_load_bytes(skb, 0, &buf.ip, 48) < 0)
         return 0;
@@ -372,33 +446,33 @@ int its_count(struct __sk_buff *skb) {
     if (mode == MODE_COOKED)
       type = bpf_ntohs(skb->protocol);
     else if ((buf.ip.b[0] >> 4) == 4)
-      type = ETH_P_IP;
+      type = WIRE_ETHERTYPE_IPV4;
     else if ((buf.ip.b[0] >> 4) == 6)
-      type = ETH_P_IPV6;
+      type = WIRE_ETHERTYPE_IPV6;
     else
       return 0;
   }
 
   /* libpcap's default kernel filter (what it would never deliver). */
   if (!tags && !is_vlan(type)) {
-    if (type == ETH_P_IP) {
+    if (type == WIRE_ETHERTYPE_IPV4) {
       __u8 p;
       if (n >= 10)
         p = buf.ip.b[9];
       else if (len < off + 10 || bpf_skb_load_bytes(skb, off + 9, &p, 1) < 0)
         return 0;
-      if (p != 6 && p != 17)
+      if (p != WIRE_IPPROTO_TCP && p != WIRE_IPPROTO_UDP)
         return 0;
-    } else if (type != ETH_P_IPV6) {
+    } else if (type != WIRE_ETHERTYPE_IPV6) {
       return 0;
     }
   }
 
   /* VLAN tags left in the packet (a stripped one is already in `tags`). */
-  for (int i = 0; i <= MAX_VLAN_TAGS; i++) {
+  for (int i = 0; i <= WIRE_MAX_VLAN_TAGS; i++) {
     if (!is_vlan(type))
       break;
-    if (tags >= MAX_VLAN_TAGS)
+    if (tags >= WIRE_MAX_VLAN_TAGS)
       return malformed(caplen);
     if (avail < off + 4)
       return malformed(caplen);
@@ -413,9 +487,11 @@ int its_count(struct __sk_buff *skb) {
   __u32 r = avail > off ? avail - off : 0;
   if (n > r)
     n = r; /* never decode what libpcap would not have captured */
-  if (type == ETH_P_IP)
+  __u32 wire = len > off ? len - off : 0;
+  __builtin_memcpy(buf.ip.wire, &wire, 4);
+  if (type == WIRE_ETHERTYPE_IPV4)
     return decode_ipv4(skb, off | (n << 16), r, caplen, &buf.ip);
-  if (type == ETH_P_IPV6)
+  if (type == WIRE_ETHERTYPE_IPV6)
     return decode_ipv6(skb, off | (n << 16), r, caplen, &buf.ip);
   return 0; /* not IP: not reported */
 }

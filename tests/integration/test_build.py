@@ -16,6 +16,8 @@ def test_make_install_layout(tmp_path):
     assert os.path.isfile(os.path.join(dest, "usr/bin/iptraf-services-count"))
     assert os.path.isfile(os.path.join(dest, "usr/share/man/man5/iptraf_services.5"))
     assert os.path.isfile(os.path.join(dest, "usr/share/man/man1/iptraf-services-count.1"))
+    assert os.path.isfile(os.path.join(dest, "usr/bin/iptraf-services-import"))
+    assert os.path.isfile(os.path.join(dest, "usr/share/man/man1/iptraf-services-import.1"))
     conf = os.path.join(dest, "etc/collectd/collectd.conf.d/iptraf_services.conf")
     assert os.path.isfile(conf)
     assert "LoadPlugin iptraf_services" in open(conf).read()
@@ -52,7 +54,8 @@ def test_configure_names_the_missing_package(tmp_path):
 
 
 def test_man_pages_render_without_warnings():
-    for page in ("doc/iptraf_services.5", "doc/iptraf-services-count.1"):
+    for page in ("doc/iptraf_services.5", "doc/iptraf-services-count.1",
+                 "doc/iptraf-services-import.1"):
         r = subprocess.run(["man", "--warnings", "-E", "UTF-8", "-l", os.path.join(REPO, page)],
                            capture_output=True, text=True,
                            env=dict(os.environ, MANWIDTH="80", LC_ALL="C.UTF-8", MANPAGER="cat", PAGER="cat"))

@@ -3,6 +3,7 @@ and inside a real collectd on a capture file and live in network namespaces
 (replayed captures, real clients and servers, interfaces deleted and
 created again)."""
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -68,6 +69,72 @@ def test_tool_default_ports_and_errors():
     missing = tool("-r", "/nonexistent.pcap")
     assert missing.returncode == 2 and "nonexistent" in missing.stderr
     assert tool().returncode == 2
+
+
+def test_tool_help_and_version():
+    """--help and -h print the usage on stdout and succeed; --version names
+    the package version (from configure.ac) and the methods built in; an
+    unknown long option is a usage error naming it."""
+    with open(os.path.join(REPO, "configure.ac")) as f:
+        version = re.search(r"AC_INIT\(\[iptraf_services\], \[([^]]+)\]", f.read()).group(1)
+    for flag in ("--help", "-h"):
+        r = tool(flag)
+        assert r.returncode == 0 and r.stderr == "", (flag, r.stderr)
+        assert r.stdout.startswith("usage: iptraf-services-count ")
+        for opt in ("-p PORTSPEC", "-r FILE", "-i IFACE", "-m METHOD", "-l LOG", "--help", "--version"):
+            assert opt in r.stdout, (flag, opt)
+    r = tool("--version")
+    assert r.returncode == 0 and r.stderr == ""
+    lines = r.stdout.splitlines()
+    assert lines[0] == "iptraf-services-count (iptraf_services) %s" % version
+    assert lines[1] in ("eBPF method (-m ebpf): built in", "eBPF method (-m ebpf): not in this build")
+    assert lines[2].startswith("libpcap version ")
+    bad = tool("--bogus")
+    assert bad.returncode == 2 and "'--bogus'" in bad.stderr and "usage:" in bad.stderr
+
+
+def test_tool_prints_an_empty_table_when_nothing_is_counted(tmp_path):
+    """No row at all (no traffic on the ports asked for, an empty log) is a
+    header-only table and status 0; stage 3 runs this with the sanitizer
+    build (qsort(NULL, 0) was undefined behaviour there)."""
+    r = tool("-p", "tcp/1", "-r", os.path.join(DATA, "real_sample.pcap"))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "proto\tport\tdir\tpackets\tbytes\n"
+    assert "frames 915;" in r.stderr and "runtime error" not in r.stderr
+    empty = tmp_path / "empty.log"
+    empty.write_text("")
+    r = tool("-l", str(empty))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "proto\tport\tdir\tpackets\tbytes\n"
+    assert "runtime error" not in r.stderr
+
+
+CRAFTED = os.path.join(DATA, "crafted")
+
+
+def summary_line(stderr):
+    return [l for l in stderr.splitlines() if l.startswith("frames ")][-1]
+
+
+def test_ipv6_later_fragments_of_other_protocols_are_not_tcp_udp():
+    """The later fragment of a fragmented ICMPv6 echo is "not TCP/UDP", as
+    its first fragment said (and as for IPv4), not a fragment without its
+    first; an orphan later fragment stays unattributed."""
+    r = tool("-p", "0-65535", "-r", os.path.join(CRAFTED, "v6-frag-other-protocols.pcap"))
+    assert r.returncode == 0, r.stderr
+    assert table(r.stdout) == [("udp", "53", "in", "2", "244"), ("udp", "5353", "out", "2", "244")]
+    s = summary_line(r.stderr)
+    assert "IP not TCP/UDP 2;" in s, s
+    assert "fragments without their first fragment 1 packets (68 bytes)" in s, s
+
+
+def test_ipv6_eight_extension_headers_are_walked():
+    r = tool("-p", "0-65535", "-r", os.path.join(CRAFTED, "v6-ext-headers-7-8-9.pcap"))
+    assert r.returncode == 0, r.stderr
+    assert table(r.stdout) == [("tcp", "80", "in", "1", "124"), ("tcp", "40000", "out", "1", "124"),
+                               ("udp", "53", "in", "2", "236"), ("udp", "1007", "out", "1", "114"),
+                               ("udp", "1008", "out", "1", "122")]
+    assert "malformed 1" in summary_line(r.stderr)
 
 
 def test_tool_log_mode_gives_the_plugins_totals():
@@ -146,6 +213,66 @@ def test_file_mode_in_collectd_equals_ground_truth(tmp_path):
         assert cd.csv_rows("replay", "if_octets", "tcp-other")[-1][1] > 0
     assert "counted: 10000 frames" in cd.log()
     assert len(full) > len(expected)
+
+
+def cut_capture(src, dst_cut, dst_whole, n, into):
+    """Writes `src` cut `into` bytes into its record n (0-based; `into` < 16:
+    inside the record header) to dst_cut, and its first n records whole to
+    dst_whole. Returns the cut file's length."""
+    with open(src, "rb") as f:
+        data = f.read()
+    off = 24
+    for _ in range(n):
+        caplen = int.from_bytes(data[off + 8:off + 12], "little")
+        off += 16 + caplen
+    with open(dst_whole, "wb") as f:
+        f.write(data[:off])
+    with open(dst_cut, "wb") as f:
+        f.write(data[:off + into])
+    return off + into
+
+
+@pytest.mark.parametrize("into", [7, 16 + 5])
+def test_tool_counts_a_file_cut_short_and_says_where(tmp_path, into):
+    src = os.path.join(DATA, "synth_sample.pcap")
+    cut, whole = str(tmp_path / "cut.pcap"), str(tmp_path / "whole.pcap")
+    size = cut_capture(src, cut, whole, 4321, into)
+    r = tool("-p", "0-65535", "-r", cut)
+    w = tool("-p", "0-65535", "-r", whole)
+    assert r.returncode == 3, r.stderr
+    assert w.returncode == 0 and table(w.stdout)
+    assert table(r.stdout) == table(w.stdout)
+    assert summary_line(r.stderr) == summary_line(w.stderr)
+    assert ("%s: cut short in packet 4322, at byte %d (libpcap: truncated dump file"
+            % (cut, size)) in r.stderr, r.stderr
+    assert "the table counts the 4321 frames before it" in r.stderr
+
+
+def test_file_mode_counts_a_file_cut_short_and_does_not_reopen(tmp_path):
+    """The plugin counts what the tool counts, says where the file is cut
+    with the tool's words, and does not claim to reopen it."""
+    src = os.path.join(DATA, "synth_sample.pcap")
+    cut, whole = str(tmp_path / "cut.pcap"), str(tmp_path / "whole.pcap")
+    size = cut_capture(src, cut, whole, 6000, 30)
+    w = tool("-r", whole)  # the plugin's default ports
+    expected = {}
+    for proto, port, d, packets, nbytes in table(w.stdout):
+        v = expected.setdefault((proto, int(port)), [0, 0, 0, 0])
+        k = 0 if d == "in" else 2
+        v[k], v[k + 1] = int(packets), int(nbytes)
+    expected = as_tuples(expected)
+    cfg = ('<Plugin iptraf_services>\n <Capture "cut">\n  File "%s"\n </Capture>\n'
+           '</Plugin>\n' % cut)
+    cd = Collectd(str(tmp_path / "cd"), cfg, rrd=False)
+    with cd:
+        assert wait_values(cd, "cut", expected) == expected
+        cd.wait_log("counted: 6000 frames")
+    log = cd.log()
+    assert ("capture file %s: cut short in packet 6001, at byte %d (libpcap: truncated"
+            % (cut, size)) in log, log
+    assert "reopening" not in log
+    r = tool("-r", cut)
+    assert r.returncode == 3 and table(r.stdout) == table(w.stdout)
 
 
 def capture_cfg(dev, extra=""):

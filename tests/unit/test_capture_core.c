@@ -56,12 +56,17 @@ static size_t ipv6(uint8_t *p, uint8_t nh, uint16_t plen) {
   return 40;
 }
 
+/* The frames built here hold the headers only, as a capture cut by a
+ * snapshot length: on the wire they were longer (4096 bytes, or the
+ * frame's own length when longer). */
+static size_t wire_of(size_t n) { return n > 4096 ? n : 4096; }
+
 static port_set_t all_ports;
 
 static decode_result_t decode(int dlt, const uint8_t *p, size_t n) {
   decode_result_t r;
   memset(&r, 0, sizeof(r));
-  packet_decode(dlt, p, n, &r);
+  packet_decode(dlt, p, n, wire_of(n), &r);
   return r;
 }
 
@@ -275,7 +280,7 @@ static void count(port_counters_t *c, uint8_t proto, uint16_t sp, uint16_t dp,
   uint8_t b[128];
   size_t n = eth(b, 0, 0x0800);
   n += ipv4(b + n, proto, sp, dp, payload, 1, 0);
-  port_counters_count(c, ITS_DLT_EN10MB, b, n, 0);
+  port_counters_count(c, ITS_DLT_EN10MB, b, n, wire_of(n), 0);
 }
 
 static void test_counting_rules(void) {
@@ -314,16 +319,16 @@ static void test_counting_rules(void) {
   uint8_t b[128];
   size_t n = eth(b, 0, 0x0800);
   n += ipv4(b + n, 17, 0, 0, 100, 9, 100);
-  port_counters_count(&c, ITS_DLT_EN10MB, b, n, 0);
+  port_counters_count(&c, ITS_DLT_EN10MB, b, n, wire_of(n), 0);
   CHECK_U64(c.frag_unattributed.packets, 1);
   CHECK_U64(c.frag_unattributed.bytes, 120);
   /* With its first fragment first, it counts for the ports. */
   n = eth(b, 0, 0x0800);
   n += ipv4(b + n, 17, 5353, 53, 1000, 10, 0x2000);
-  port_counters_count(&c, ITS_DLT_EN10MB, b, n, 0);
+  port_counters_count(&c, ITS_DLT_EN10MB, b, n, wire_of(n), 0);
   n = eth(b, 0, 0x0800);
   n += ipv4(b + n, 17, 0, 0, 100, 10, 125);
-  port_counters_count(&c, ITS_DLT_EN10MB, b, n, 0);
+  port_counters_count(&c, ITS_DLT_EN10MB, b, n, wire_of(n), 0);
   CHECK_U64(u53->in.packets, 3);
   CHECK_U64(u53->in.bytes, 32 + 1020 + 120);
   /* Snapshot copy */
@@ -335,6 +340,126 @@ static void test_counting_rules(void) {
   CHECK_U64(snap.frag_unattributed.packets, 1);
   port_counters_destroy(&snap);
   port_counters_destroy(&c);
+}
+
+/* IPv6 later fragments of a datagram whose first fragment said it is not
+ * TCP/UDP (ICMPv6 here) are "not TCP/UDP" too, as for IPv4; not
+ * "fragments without their first fragment". */
+static void test_ipv6_fragments_of_other_protocols(void) {
+  port_set_t set;
+  port_set_clear(&set);
+  port_set_add_range(&set, ITS_PROTO_UDP, 0, 65535);
+  port_counters_t c;
+  CHECK(port_counters_init(&c, &set, 64, 60) == 0);
+  uint8_t b[128] = {0};
+  size_t n = eth(b, 0, 0x86dd);
+  n += ipv6(b + n, 44, 8 + 16);
+  b[n] = 58; /* ICMPv6 */
+  put16(b + n + 2, 0x0001);
+  b[n + 7] = 21;
+  n += 8 + 16;
+  port_counters_count(&c, ITS_DLT_EN10MB, b, n, wire_of(n), 0);
+  CHECK_U64(c.not_tcp_udp.packets, 1);
+  CHECK_U64(c.not_tcp_udp.bytes, 40 + 24);
+  memset(b, 0, sizeof(b));
+  n = eth(b, 0, 0x86dd);
+  n += ipv6(b + n, 44, 8 + 32);
+  b[n] = 58;
+  put16(b + n + 2, 0x0010); /* offset 16, last */
+  b[n + 7] = 21;
+  n += 8 + 32;
+  port_counters_count(&c, ITS_DLT_EN10MB, b, n, wire_of(n), 0);
+  CHECK_U64(c.frag_unattributed.packets, 0);
+  CHECK_U64(c.not_tcp_udp.packets, 2);
+  CHECK_U64(c.not_tcp_udp.bytes, 40 + 24 + 40 + 40);
+  /* A later fragment of a datagram never seen stays unattributed. */
+  b[n - 32 - 1] = 22;
+  port_counters_count(&c, ITS_DLT_EN10MB, b, n, wire_of(n), 0);
+  CHECK_U64(c.frag_unattributed.packets, 1);
+  CHECK_U64(c.seen_count, 0);
+  port_counters_destroy(&c);
+}
+
+/* Up to 8 IPv6 extension headers are walked: 8 work, 9 are malformed. */
+static void test_ipv6_eight_extension_headers(void) {
+  for (int count = 7; count <= 9; count++) {
+    uint8_t b[256] = {0};
+    size_t n = eth(b, 0, 0x86dd);
+    n += ipv6(b + n, 60, (uint16_t)(8 * count + 8));
+    for (int i = 0; i < count; i++, n += 8)
+      b[n] = i == count - 1 ? 17 : 60, b[n + 1] = 0;
+    put16(b + n, 1000), put16(b + n + 2, 53);
+    n += 8;
+    decode_result_t r = decode(ITS_DLT_EN10MB, b, n);
+    if (count <= 8) {
+      CHECK(r.kind == DECODE_PORTS && r.dport == 53);
+      /* ... and after 8, another upper layer is just not TCP/UDP
+       * (fuzz_ebpf_diff found the C side calling it malformed) */
+      b[n - 8 - 8] = 58;
+      decode_result_t o = decode(ITS_DLT_EN10MB, b, n);
+      CHECK(o.kind == DECODE_NOT_TCP_UDP);
+      b[n - 8 - 8] = 17;
+      CHECK_U64(r.ip_bytes, 40 + 8 * count + 8);
+    } else {
+      CHECK(r.kind == DECODE_MALFORMED);
+    }
+  }
+}
+
+/* Lengths: GSO / BIG TCP packets over 64 KiB count their real length; an
+ * IP length beyond what the frame held on the wire is malformed. */
+static void test_gso_jumbo_and_lengths_beyond_the_frame(void) {
+  uint8_t b[256] = {0};
+  decode_result_t r;
+  /* IPv4 total length 0 on a 200000-byte frame (captured 128 bytes). */
+  size_t n = eth(b, 0, 0x0800);
+  n += ipv4(b + n, 6, 40000, 443, 0, 1, 0);
+  put16(b + 14 + 2, 0);
+  memset(&r, 0, sizeof(r));
+  packet_decode(ITS_DLT_EN10MB, b, n, 200000, &r);
+  CHECK(r.kind == DECODE_PORTS && r.dport == 443);
+  CHECK_U64(r.ip_bytes, 200000 - 14);
+  /* ... but on a small frame it is malformed. */
+  packet_decode(ITS_DLT_EN10MB, b, n, 1514, &r);
+  CHECK(r.kind == DECODE_MALFORMED);
+  /* IPv4 total length beyond the frame, captured whole: malformed; cut by
+   * the snapshot length with the wire holding it: counted. */
+  n = eth(b, 0, 0x0800);
+  n += ipv4(b + n, 17, 1, 53, 100, 1, 0);
+  packet_decode(ITS_DLT_EN10MB, b, n, n, &r);
+  CHECK(r.kind == DECODE_MALFORMED);
+  CHECK(strstr(r.why, "beyond the frame") != NULL);
+  packet_decode(ITS_DLT_EN10MB, b, n, 14 + 120, &r);
+  CHECK(r.kind == DECODE_PORTS && r.ip_bytes == 120);
+  packet_decode(ITS_DLT_EN10MB, b, n, 14 + 119, &r);
+  CHECK(r.kind == DECODE_MALFORMED);
+  /* IPv6 jumbogram: payload length 0, hop-by-hop jumbo option 100000. */
+  memset(b, 0, sizeof(b));
+  n = eth(b, 0, 0x86dd);
+  n += ipv6(b + n, 0, 0);
+  b[n] = 6, b[n + 1] = 0;        /* hop-by-hop, 8 bytes, then TCP */
+  b[n + 2] = 0xc2, b[n + 3] = 4; /* jumbo payload: 100000 */
+  b[n + 4] = 0, b[n + 5] = 0x01, b[n + 6] = 0x86, b[n + 7] = 0xa0;
+  n += 8;
+  put16(b + n, 443), put16(b + n + 2, 50000);
+  n += 20;
+  packet_decode(ITS_DLT_EN10MB, b, n, 14 + 40 + 100000, &r);
+  CHECK(r.kind == DECODE_PORTS && r.sport == 443 && r.dport == 50000);
+  CHECK_U64(r.ip_bytes, 40 + 100000);
+  /* ... longer than the frame: malformed. */
+  packet_decode(ITS_DLT_EN10MB, b, n, 14 + 40 + 99999, &r);
+  CHECK(r.kind == DECODE_MALFORMED);
+  /* BIG TCP without the hop-by-hop header: payload length 0 on a frame of
+   * more than 64 KiB counts the frame. */
+  memset(b, 0, sizeof(b));
+  n = eth(b, 0, 0x86dd);
+  n += ipv6(b + n, 6, 0);
+  put16(b + n, 443), put16(b + n + 2, 50000);
+  n += 20;
+  packet_decode(ITS_DLT_EN10MB, b, n, 14 + 185000, &r);
+  CHECK(r.kind == DECODE_PORTS && r.ip_bytes == 185000);
+  packet_decode(ITS_DLT_EN10MB, b, n, 1514, &r);
+  CHECK(r.kind == DECODE_MALFORMED);
 }
 
 static void test_all_ports_monitored(void) {
@@ -366,5 +491,8 @@ int main(void) {
   RUN(test_frag_table);
   RUN(test_counting_rules);
   RUN(test_all_ports_monitored);
+  RUN(test_ipv6_fragments_of_other_protocols);
+  RUN(test_ipv6_eight_extension_headers);
+  RUN(test_gso_jumbo_and_lengths_beyond_the_frame);
   UNIT_MAIN_END();
 }

@@ -37,7 +37,7 @@ static void on_emit(void *ud, const its_value_t *v) {
   g->ob = v->out_bytes;
 }
 
-static void on_log(void *ud, int sev, const char *msg) {
+static void on_log(void *ud, its_severity_t sev, const char *msg) {
   (void)ud;
   size_t len = strlen(messages);
   snprintf(messages + len, sizeof(messages) - len, "%d %s\n", sev, msg);

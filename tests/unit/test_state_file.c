@@ -19,11 +19,11 @@ typedef struct {
 static entry_t got[64];
 static size_t ngot;
 
-static void on_log(void *ud, int sev, const char *msg) {
+static void on_log(void *ud, its_severity_t sev, const char *msg) {
   (void)ud;
   size_t len = strlen(messages);
   snprintf(messages + len, sizeof(messages) - len, "%d %s\n", sev, msg);
-  if (max_severity_seen == 0 || sev < max_severity_seen)
+  if (max_severity_seen == 0 || (int)sev < max_severity_seen)
     max_severity_seen = sev;
 }
 
